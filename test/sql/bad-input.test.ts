@@ -1,0 +1,125 @@
+// Bad input: the documented SQLSTATE (22023 bad argument, PT404 unknown job, PT409 not held / wrong state),
+// a message naming the field, and every table left exactly as it was.
+import { TestDatabase } from '../support/database';
+import { claim, enqueue, one, openTestDatabase, pgError, snapshotTables, UNKNOWN } from './helpers';
+
+let db: TestDatabase;
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+	db = await openTestDatabase();
+	// some of everything, so the checksums cover real rows
+	ids.running = await enqueue(db.pool, { priority: 0 });
+	ids.dead = await enqueue(db.pool, { priority: 1, maxRetries: 0 });
+	ids.done = await enqueue(db.pool, { priority: 2 });
+	await claim(db.pool, 'w1', { limit: 3 });
+	await db.pool.query(`select mcp_jobs.complete_job($1)`, [ids.done]);
+	ids.dl = (await one(db.pool, `select dead_letter_id from mcp_jobs.fail_job($1, 'x')`, [ids.dead])).dead_letter_id;
+	ids.resolvedDl = (await one(db.pool, `insert into mcp_jobs.dead_letter_queue (job_id, queue, source, job_type, payload, attempts, resolved, resolved_at)
+		values (gen_random_uuid(), 'default', 's', 't', '{}', 1, true, now()) returning id`)).id;
+	ids.queued = await enqueue(db.pool, { scheduledAt: '2099-01-01T00:00:00Z', idempotencyKey: 'k' });
+	await db.pool.query(`select mcp_jobs.set_queue_paused('paused', true, 'why')`);
+	await db.pool.query(`insert into mcp_jobs.metrics (bucket, queue, source, job_type, enqueued) values (date_trunc('hour', now()), 'default', 's', 't', 1)`);
+	await db.pool.query(`select mcp_jobs.log_job_event($1, 'hello')`, [ids.running]);
+});
+afterAll(async () => { await db.drop(); });
+
+type Case = [name: string, sql: string, params: (keyof typeof ids | string | null)[], code: string, message: RegExp];
+
+const oversized = JSON.stringify(Array.from({ length: 10001 }, () => ({ source: 's', job_type: 't' })));
+
+const cases: Case[] = [
+	// enqueue_job
+	['enqueue_job null source', `select mcp_jobs.enqueue_job(null, 'sync')`, [], '22023', /^p_source is required/],
+	['enqueue_job empty source', `select mcp_jobs.enqueue_job('', 'sync')`, [], '22023', /^p_source is required/],
+	['enqueue_job null job_type', `select mcp_jobs.enqueue_job('n8n', null)`, [], '22023', /^p_job_type is required/],
+	['enqueue_job blank job_type', `select mcp_jobs.enqueue_job('n8n', '   ')`, [], '22023', /^p_job_type is required/],
+	['enqueue_job array payload', `select mcp_jobs.enqueue_job('n8n', 'sync', '[1,2]')`, [], '22023', /^p_payload must be a JSON object, got array/],
+	['enqueue_job string payload', `select mcp_jobs.enqueue_job('n8n', 'sync', '"text"')`, [], '22023', /^p_payload must be a JSON object, got string/],
+	['enqueue_job negative priority', `select mcp_jobs.enqueue_job('n8n', 'sync', '{}', -1)`, [], '22023', /^p_priority must be an integer from 0 to 1000000, got -1/],
+	['enqueue_job negative max_retries', `select mcp_jobs.enqueue_job('n8n', 'sync', p_max_retries => -1)`, [], '22023', /^p_max_retries must be an integer from 0/],
+	['enqueue_job negative retry delay', `select mcp_jobs.enqueue_job('n8n', 'sync', p_retry_delay_seconds => -1)`, [], '22023', /^p_retry_delay_seconds must be an integer from 0/],
+	// enqueue_jobs
+	['enqueue_jobs object', `select * from mcp_jobs.enqueue_jobs('{}')`, [], '22023', /^p_jobs must be a JSON array/],
+	['enqueue_jobs null', `select * from mcp_jobs.enqueue_jobs(null)`, [], '22023', /^p_jobs must be a JSON array/],
+	['enqueue_jobs element not an object', `select * from mcp_jobs.enqueue_jobs('[5]')`, [], '22023', /^p_jobs\[0\]: each job must be a JSON object/],
+	['enqueue_jobs one bad element rejects the batch', `select * from mcp_jobs.enqueue_jobs('[{"source":"s","job_type":"a"},{"source":"s"}]')`, [], '22023', /^p_jobs\[1\]\.job_type is required/],
+	['enqueue_jobs missing source', `select * from mcp_jobs.enqueue_jobs('[{"job_type":"a"}]')`, [], '22023', /^p_jobs\[0\]\.source is required/],
+	['enqueue_jobs source not a string', `select * from mcp_jobs.enqueue_jobs('[{"source":1,"job_type":"a"}]')`, [], '22023', /^p_jobs\[0\]\.source must be a string/],
+	['enqueue_jobs bad scheduled_at', `select * from mcp_jobs.enqueue_jobs('[{"source":"s","job_type":"a","scheduled_at":"next tuesday"}]')`, [], '22023', /^p_jobs\[0\]\.scheduled_at must be an ISO 8601 timestamp/],
+	['enqueue_jobs numeric scheduled_at', `select * from mcp_jobs.enqueue_jobs('[{"source":"s","job_type":"a","scheduled_at":12345}]')`, [], '22023', /^p_jobs\[0\]\.scheduled_at/],
+	['enqueue_jobs word priority', `select * from mcp_jobs.enqueue_jobs('[{"source":"s","job_type":"a","priority":"high"}]')`, [], '22023', /^p_jobs\[0\]\.priority must be an integer/],
+	['enqueue_jobs fractional priority', `select * from mcp_jobs.enqueue_jobs('[{"source":"s","job_type":"a","priority":1.5}]')`, [], '22023', /^p_jobs\[0\]\.priority must be an integer from 0 to 1000000/],
+	['enqueue_jobs array payload', `select * from mcp_jobs.enqueue_jobs('[{"source":"s","job_type":"a","payload":[1]}]')`, [], '22023', /^p_jobs\[0\]\.payload must be a JSON object/],
+	['enqueue_jobs numeric idempotency key', `select * from mcp_jobs.enqueue_jobs('[{"source":"s","job_type":"a","idempotency_key":5}]')`, [], '22023', /^p_jobs\[0\]\.idempotency_key must be a string/],
+	['enqueue_jobs over 10000', `select * from mcp_jobs.enqueue_jobs($1::jsonb)`, [oversized], '22023', /^p_jobs has 10001 jobs; send at most 10000/],
+	// claim_next_job
+	['claim null worker', `select * from mcp_jobs.claim_next_job(null)`, [], '22023', /^p_worker_id is required/],
+	['claim blank worker', `select * from mcp_jobs.claim_next_job('  ')`, [], '22023', /^p_worker_id is required/],
+	['claim p_limit 0', `select * from mcp_jobs.claim_next_job('w', p_limit => 0)`, [], '22023', /^p_limit must be from 1 to 1000, got 0/],
+	['claim p_limit 1001', `select * from mcp_jobs.claim_next_job('w', p_limit => 1001)`, [], '22023', /^p_limit must be from 1 to 1000/],
+	['claim p_limit null', `select * from mcp_jobs.claim_next_job('w', p_limit => null)`, [], '22023', /^p_limit must be from 1 to 1000/],
+	['claim p_lease_seconds 0', `select * from mcp_jobs.claim_next_job('w', p_lease_seconds => 0)`, [], '22023', /^p_lease_seconds must be from 1 to 86400/],
+	['claim p_lease_seconds too long', `select * from mcp_jobs.claim_next_job('w', p_lease_seconds => 86401)`, [], '22023', /^p_lease_seconds must be from 1 to 86400/],
+	// complete_job / fail_job / heartbeat_job
+	['complete_job null id', `select mcp_jobs.complete_job(null)`, [], '22023', /^p_job_id is required/],
+	['complete_job unknown id', `select mcp_jobs.complete_job($1)`, [UNKNOWN], 'PT404', new RegExp(`^job ${UNKNOWN} not found`)],
+	['complete_job wrong worker', `select mcp_jobs.complete_job($1, null, 'w2')`, ['running'], 'PT409', /held by worker w1, not w2/],
+	['complete_job queued job', `select mcp_jobs.complete_job($1)`, ['queued'], 'PT409', /is queued, not running/],
+	['complete_job finished job', `select mcp_jobs.complete_job($1)`, ['done'], 'PT409', /is completed, not running/],
+	['fail_job null id', `select mcp_jobs.fail_job(null, 'x')`, [], '22023', /^p_job_id is required/],
+	['fail_job unknown id', `select mcp_jobs.fail_job($1, 'x')`, [UNKNOWN], 'PT404', /not found/],
+	['fail_job wrong worker', `select mcp_jobs.fail_job($1, 'x', 'w2')`, ['running'], 'PT409', /held by worker w1, not w2/],
+	['fail_job dead job', `select mcp_jobs.fail_job($1, 'x')`, ['dead'], 'PT409', /is failed, not running/],
+	['fail_job negative delay', `select mcp_jobs.fail_job($1, 'x', p_retry_delay_seconds => -1)`, ['running'], '22023', /^p_retry_delay_seconds must be a whole number/],
+	['heartbeat_job null id', `select mcp_jobs.heartbeat_job(null)`, [], '22023', /^p_job_id is required/],
+	['heartbeat_job unknown id', `select mcp_jobs.heartbeat_job($1)`, [UNKNOWN], 'PT404', /not found/],
+	['heartbeat_job wrong worker', `select mcp_jobs.heartbeat_job($1, 'w2')`, ['running'], 'PT409', /not w2/],
+	['heartbeat_job lease 0', `select mcp_jobs.heartbeat_job($1, p_lease_seconds => 0)`, ['running'], '22023', /^p_lease_seconds must be a whole number from 1 to 86400/],
+	['heartbeat_job progress 101', `select mcp_jobs.heartbeat_job($1, p_progress => 101)`, ['running'], '22023', /^p_progress must be a whole number from 0 to 100/],
+	['heartbeat_job progress -1', `select mcp_jobs.heartbeat_job($1, p_progress => -1)`, ['running'], '22023', /^p_progress/],
+	// batch forms: the batch itself must be an array
+	['complete_jobs object', `select * from mcp_jobs.complete_jobs('{}')`, [], '22023', /^p_jobs must be a JSON array/],
+	['fail_jobs null', `select * from mcp_jobs.fail_jobs(null)`, [], '22023', /^p_jobs must be a JSON array/],
+	['heartbeat_jobs string', `select * from mcp_jobs.heartbeat_jobs('"x"')`, [], '22023', /^p_jobs must be a JSON array/],
+	['log_job_events object', `select * from mcp_jobs.log_job_events('{}')`, [], '22023', /^p_events must be a JSON array/],
+	['log_job_event unknown job', `select mcp_jobs.log_job_event($1, 'x')`, [UNKNOWN], 'PT404', /not found/],
+	['log_job_event bad type', `select mcp_jobs.log_job_event($1, 'x', 'completed')`, ['queued'], '22023', /^p_event_type must be 'log' or 'progress'/],
+	// admin
+	['get_job null', `select mcp_jobs.get_job(null)`, [], '22023', /^p_job_id is required/],
+	['get_job unknown', `select mcp_jobs.get_job($1)`, [UNKNOWN], 'PT404', /not found/],
+	['cancel_job null', `select mcp_jobs.cancel_job(null)`, [], '22023', /^p_job_id is required/],
+	['cancel_job unknown', `select mcp_jobs.cancel_job($1)`, [UNKNOWN], 'PT404', /not found/],
+	['cancel_job finished', `select mcp_jobs.cancel_job($1)`, ['done'], 'PT409', /is already completed/],
+	['retry_job unknown', `select mcp_jobs.retry_job($1)`, [UNKNOWN], 'PT404', /not found/],
+	['retry_job running', `select mcp_jobs.retry_job($1)`, ['running'], 'PT409', /is running/],
+	['retry_job completed', `select mcp_jobs.retry_job($1)`, ['done'], 'PT409', /is completed/],
+	['requeue_dead_letter null', `select mcp_jobs.requeue_dead_letter(null)`, [], '22023', /^p_dead_letter_id is required/],
+	['requeue_dead_letter unknown', `select mcp_jobs.requeue_dead_letter($1)`, [UNKNOWN], 'PT404', /dead letter .* not found/],
+	['requeue_dead_letter resolved', `select mcp_jobs.requeue_dead_letter($1)`, ['resolvedDl'], 'PT409', /already resolved/],
+	['resolve_dead_letter null', `select mcp_jobs.resolve_dead_letter(null)`, [], '22023', /^p_dead_letter_id is required/],
+	['resolve_dead_letter unknown', `select mcp_jobs.resolve_dead_letter($1)`, [UNKNOWN], 'PT404', /not found/],
+	['resolve_dead_letter resolved', `select mcp_jobs.resolve_dead_letter($1)`, ['resolvedDl'], 'PT409', /already resolved/],
+	['list_jobs bad status', `select * from mcp_jobs.list_jobs(p_status => 'done')`, [], '22023', /^p_status must be one of/],
+	['list_jobs p_limit 0', `select * from mcp_jobs.list_jobs(p_limit => 0)`, [], '22023', /^p_limit must be from 1 to 1000/],
+	['list_dead_letters p_limit 0', `select * from mcp_jobs.list_dead_letters(p_limit => 0)`, [], '22023', /^p_limit must be from 1 to 1000/],
+	['set_queue_paused null queue', `select mcp_jobs.set_queue_paused(null)`, [], '22023', /^p_queue is required/],
+	['set_queue_paused null flag', `select mcp_jobs.set_queue_paused('q', null)`, [], '22023', /^p_paused must be true/],
+	['get_queue_stats window 0', `select * from mcp_jobs.get_queue_stats(null, 0)`, [], '22023', /^p_window_hours must be from 1/],
+	['get_queue_stats stuck 0', `select * from mcp_jobs.get_queue_stats(null, 24, 0)`, [], '22023', /^p_stuck_after_minutes must be at least 1/],
+	['cleanup_jobs negative days', `select * from mcp_jobs.cleanup_jobs(-1)`, [], '22023', /^p_older_than_days must be 0 or more/],
+	['cleanup_jobs p_limit 0', `select * from mcp_jobs.cleanup_jobs(30, 0)`, [], '22023', /^p_limit must be at least 1/],
+];
+
+test.each(cases)('%s', async (_name, sql, params, code, message) => {
+	const before = await snapshotTables(db.pool);
+	const error = await pgError(db.pool.query(sql, params.map((p) => (p !== null && p in ids ? ids[p] : p))));
+	expect({ code: error.code, message: error.message }).toEqual({ code, message: expect.stringMatching(message) });
+	expect(error.code).not.toBe('40001');
+	expect(await snapshotTables(db.pool)).toEqual(before);
+});
+
+test('the fixture holds rows in every table (so the checksums mean something)', async () => {
+	const snap = await snapshotTables(db.pool);
+	for (const [table, { count }] of Object.entries(snap)) expect([table, count > 0]).toEqual([table, true]);
+});
