@@ -1,0 +1,73 @@
+import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads a JSON parameter (string or already an object) and requires an object; the error names the field. */
+export function jsonObjectParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number): IDataObject {
+	const raw = ctx.getNodeParameter(name, itemIndex, {}) as unknown;
+	let value = raw;
+	if (typeof raw === 'string') {
+		if (raw.trim() === '') return {};
+		try {
+			value = JSON.parse(raw);
+		} catch (error) {
+			throw new NodeOperationError(ctx.getNode(), `${label} is not valid JSON: ${error.message}`, {
+				itemIndex,
+				description: `Enter a JSON object, e.g. {"orderId": 123}, or an expression like {{ $json }}.`,
+			});
+		}
+	}
+	if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+		throw new NodeOperationError(ctx.getNode(), `${label} must be a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}`, {
+			itemIndex,
+			description: 'Wrap the value in an object, e.g. {"items": [...]}.',
+		});
+	}
+	return value as IDataObject;
+}
+
+/** Reads a job id parameter and checks it is a UUID; the error names the field. */
+export function jobIdParameter(ctx: IExecuteFunctions, name: string, itemIndex: number): string {
+	const raw = ctx.getNodeParameter(name, itemIndex, '', { extractValue: true }) as unknown;
+	const id = typeof raw === 'string' ? raw.trim() : raw === undefined || raw === null ? '' : String(raw);
+	if (!UUID.test(id)) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			id ? `Job ID "${id}" is not a job id (a UUID)` : 'Job ID is empty',
+			{
+				itemIndex,
+				description:
+					'Map the id of a claimed job, e.g. {{ $json.id }} right after Claim Job, or {{ $("Claim Job").item.json.id }} further down the workflow.',
+			},
+		);
+	}
+	return id;
+}
+
+/** Splits a comma-separated list parameter ("a, b") into trimmed non-empty strings. */
+export function listParameter(value: unknown): string[] {
+	if (Array.isArray(value)) return value.map(String).map((s) => s.trim()).filter(Boolean);
+	return String(value ?? '')
+		.split(',')
+		.map((s) => s.trim())
+		.filter(Boolean);
+}
+
+/** Requires a whole number within [min, max]; the error names the field. */
+export function integerParameter(
+	ctx: IExecuteFunctions,
+	name: string,
+	label: string,
+	itemIndex: number,
+	min: number,
+	max: number,
+	fallback?: number,
+): number {
+	const value = ctx.getNodeParameter(name, itemIndex, fallback) as number;
+	if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+		throw new NodeOperationError(ctx.getNode(), `${label} must be a whole number from ${min} to ${max}, got ${value}`, {
+			itemIndex,
+		});
+	}
+	return value;
+}
