@@ -1,0 +1,186 @@
+import {
+	NodeConnectionTypes,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+import type { JobsClient } from '../shared/client';
+import { getJobsClient, testJobsCredential } from '../shared/context';
+import { integerParameter, jobIdParameter, jsonObjectParameter } from '../shared/parameters';
+import { runBatch } from '../shared/output';
+
+type Operation = 'complete' | 'fail' | 'progress' | 'log';
+
+const BATCH: Record<Operation, { fn: string; call: (c: JobsClient, items: IDataObject[]) => Promise<IDataObject[]> }> = {
+	complete: { fn: 'complete_jobs', call: (c, items) => c.completeJobs(items) },
+	fail: { fn: 'fail_jobs', call: (c, items) => c.failJobs(items) },
+	progress: { fn: 'heartbeat_jobs', call: (c, items) => c.heartbeatJobs(items) },
+	log: { fn: 'log_job_events', call: (c, items) => c.logEvents(items) },
+};
+
+const show = (...operation: Operation[]) => ({ show: { operation } });
+
+export class CompleteFailJob implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Complete/Fail Job',
+		name: 'completeFailJob',
+		icon: { light: 'file:../../icons/supabase-jobs.svg', dark: 'file:../../icons/supabase-jobs.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] }}',
+		description: 'Finish claimed jobs (complete or fail with retry), report progress or log events; all items in one call',
+		defaults: { name: 'Complete Job' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'supabaseJobsApi', required: true, testedBy: 'supabaseJobsApiTest' }],
+		properties: [
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Complete', value: 'complete', action: 'Complete a job', description: 'Mark the job done with a result' },
+					{
+						name: 'Fail',
+						value: 'fail',
+						action: 'Fail a job',
+						description: 'Record the error; retry later with backoff or move to the dead letter queue',
+					},
+					{
+						name: 'Report Progress',
+						value: 'progress',
+						action: 'Report progress of a job',
+						description: 'Extend the lease and record progress, for long jobs',
+					},
+					{ name: 'Log Event', value: 'log', action: 'Log an event on a job', description: 'Add a line to the job history' },
+				],
+				default: 'complete',
+			},
+			{
+				displayName: 'Job ID',
+				name: 'jobId',
+				type: 'string',
+				default: '={{ $json.id }}',
+				required: true,
+				description: 'ID of the claimed job',
+				hint: 'After other nodes, map it from the claim, e.g. {{ $("Claim Job").item.json.id }}',
+			},
+			{
+				displayName: 'Worker ID',
+				name: 'workerId',
+				type: 'string',
+				default: '',
+				displayOptions: show('complete', 'fail', 'progress'),
+				description:
+					'If set, only succeed when this worker still holds the job (protects against finishing a job another worker re-claimed after a lost lease)',
+			},
+			{
+				displayName: 'Result',
+				name: 'result',
+				type: 'json',
+				default: '={{ $json }}',
+				displayOptions: show('complete'),
+				description: 'A JSON object stored as the job result',
+			},
+			{
+				displayName: 'Error Message',
+				name: 'errorMessage',
+				type: 'string',
+				default: '={{ $json.error?.message ?? $json.error ?? "Job failed" }}',
+				displayOptions: show('fail'),
+			},
+			{
+				displayName: 'Retryable',
+				name: 'retryable',
+				type: 'boolean',
+				default: true,
+				displayOptions: show('fail'),
+				description: 'Whether to retry (while retries remain); off sends the job straight to the dead letter queue',
+			},
+			{
+				displayName: 'Retry Delay Seconds',
+				name: 'retryDelaySeconds',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				displayOptions: show('fail'),
+				description: 'Wait exactly this long before the retry; 0 uses exponential backoff',
+			},
+			{
+				displayName: 'Progress (%)',
+				name: 'progress',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 100 },
+				default: 0,
+				displayOptions: show('progress'),
+			},
+			{
+				displayName: 'Lease Seconds',
+				name: 'leaseSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 86400 },
+				default: 300,
+				displayOptions: show('progress'),
+				description: 'Extend the lease to this many seconds from now',
+			},
+			{
+				displayName: 'Message',
+				name: 'message',
+				type: 'string',
+				default: '',
+				displayOptions: show('progress', 'log'),
+			},
+			{
+				displayName: 'Data',
+				name: 'data',
+				type: 'json',
+				default: '{}',
+				displayOptions: show('log'),
+				description: 'A JSON object stored with the event',
+			},
+		],
+	};
+
+	methods = { credentialTest: { supabaseJobsApiTest: testJobsCredential } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const operation = this.getNodeParameter('operation', 0) as Operation;
+		const { client, credentials } = await getJobsClient(this);
+		const batch = BATCH[operation];
+		const out = await runBatch(this, credentials.schema ?? 'mcp_jobs', batch.fn, items, (i) => itemFor(this, operation, i), (prepared) =>
+			batch.call(client, prepared),
+		);
+		return [out];
+	}
+}
+
+function itemFor(ctx: IExecuteFunctions, operation: Operation, i: number): IDataObject {
+	const item: IDataObject = { job_id: jobIdParameter(ctx, 'jobId', i) };
+	if (operation !== 'log') {
+		const workerId = String(ctx.getNodeParameter('workerId', i, '')).trim();
+		if (workerId) item.worker_id = workerId;
+	}
+	if (operation === 'complete') {
+		item.result = jsonObjectParameter(ctx, 'result', 'Result', i);
+	} else if (operation === 'fail') {
+		const message = ctx.getNodeParameter('errorMessage', i, '') as unknown;
+		item.error = typeof message === 'string' ? message : JSON.stringify(message);
+		item.retryable = ctx.getNodeParameter('retryable', i, true) as boolean;
+		const delay = integerParameter(ctx, 'retryDelaySeconds', 'Retry Delay Seconds', i, 0, 2_592_000, 0);
+		if (delay > 0) item.retry_delay_seconds = delay;
+	} else if (operation === 'progress') {
+		item.progress = integerParameter(ctx, 'progress', 'Progress (%)', i, 0, 100, 0);
+		item.lease_seconds = integerParameter(ctx, 'leaseSeconds', 'Lease Seconds', i, 1, 86400, 300);
+		const message = String(ctx.getNodeParameter('message', i, '')).trim();
+		if (message) item.message = message;
+	} else {
+		item.message = String(ctx.getNodeParameter('message', i, ''));
+		item.data = jsonObjectParameter(ctx, 'data', 'Data', i);
+	}
+	return item;
+}
