@@ -1,0 +1,273 @@
+import { sleep, type IDataObject, type IRun, type ITriggerFunctions } from 'n8n-workflow';
+import type { JobsClient, Row } from '../shared/client';
+import { outcomeOf, type Outcome } from './outcome';
+import type { CycleOutcome } from './scheduler';
+import type { TriggerSettings } from './settings';
+
+/** One claimed job whose execution has not ended yet (or whose job is being finished). */
+interface Running {
+	jobId: string;
+	runId: string;
+	state: 'running' | 'finishing';
+	/** A heartbeat said the job is no longer held (cancelled, finished by the workflow, re-claimed). */
+	lost: boolean;
+	/** The job was claimed again (a new run) after this run ended outside the trigger: leave it alone. */
+	superseded: boolean;
+}
+
+const FINISH_ATTEMPTS = 4;
+const FINISH_RETRY_MS = 1000;
+/** A database call waits at most this long for the one before it (see serial()). */
+const LANE_WAIT_MS = 30_000;
+
+/**
+ * "Claim and Run": claims due jobs up to the free execution slots (one claim_next_job call per cycle), emits
+ * each job as its own execution with a donePromise (like n8n's RabbitMQ Trigger), renews the leases of all
+ * running jobs with one heartbeat_jobs call per tick, and finishes each job when its execution ends.
+ */
+export class ClaimRunner {
+	private readonly running = new Map<string, Running>(); // by run id
+	private readonly executions = new Set<Promise<void>>();
+	private claiming?: Promise<unknown>;
+	private closing = false;
+	private closed = false;
+	private heartbeatTimer?: NodeJS.Timeout;
+	private heartbeating = false;
+	private heartbeatFailures = 0;
+	private lane: Promise<unknown> = Promise.resolve();
+
+	constructor(
+		private readonly ctx: ITriggerFunctions,
+		private readonly client: JobsClient,
+		private readonly settings: TriggerSettings,
+		/** An execution ended and its slot is free again. */
+		private readonly onSlotFreed: () => void,
+	) {}
+
+	/** Activation check: the credential works and the queue's functions exist (throws otherwise). */
+	async probe(): Promise<void> {
+		await this.nextDueAt();
+	}
+
+	async nextDueAt(): Promise<Date | null> {
+		const due = await this.client.nextDueAt(this.settings.queue, this.settings.jobTypes);
+		return due ? new Date(due) : null;
+	}
+
+	async cycle(): Promise<CycleOutcome> {
+		const free = this.settings.maxConcurrent - this.running.size;
+		if (this.closing || free <= 0) return { drained: false, found: false };
+		const claimed = this.claimAndStart(free);
+		this.claiming = claimed.catch(() => undefined);
+		const count = await claimed;
+		return { drained: count < free, found: count > 0 };
+	}
+
+	/**
+	 * Deactivation: stop claiming, release what a claim still in progress returns, wait (up to
+	 * waitMs) for running executions so their jobs are finished per On Execution End, then stop renewing
+	 * leases. Jobs whose executions are still running keep their lease until it expires; then the next
+	 * claim (another worker, or this trigger once re-activated) reaps them and runs them again.
+	 */
+	async close(waitMs: number): Promise<void> {
+		this.closing = true;
+		const deadline = Date.now() + waitMs;
+		await within(this.claiming, deadline);
+		if (this.executions.size) {
+			this.ctx.logger.info(
+				`Job Trigger: waiting up to ${Math.round(waitMs / 1000)} s for ${this.executions.size} running execution(s)`,
+			);
+			await within(Promise.all([...this.executions]), deadline);
+		}
+		this.closed = true;
+		clearInterval(this.heartbeatTimer);
+		if (this.running.size) {
+			this.ctx.logger.warn(
+				`Job Trigger: stopped with ${this.running.size} job(s) still running (${[...this.running.values()]
+					.map((r) => r.jobId)
+					.join(', ')}); they run again once their lease (${this.settings.leaseSeconds} s) expires`,
+			);
+		}
+	}
+
+	private async claimAndStart(limit: number): Promise<number> {
+		const { workerId, queue, jobTypes, leaseSeconds } = this.settings;
+		const jobs = await this.serial(() => this.client.claim({ workerId, queue, jobTypes, limit, leaseSeconds }));
+		if (this.closing) {
+			// claimed while the workflow was being deactivated: never started, so hand them back
+			await this.release(jobs);
+			return 0;
+		}
+		for (const job of jobs) this.start(job);
+		return jobs.length;
+	}
+
+	private start(job: Row): void {
+		const entry: Running = {
+			jobId: String(job.id),
+			runId: String(job.run_id),
+			state: 'running',
+			lost: false,
+			superseded: false,
+		};
+		for (const other of this.running.values()) {
+			if (other.jobId === entry.jobId) other.superseded = true; // its run ended outside the trigger
+		}
+		this.running.set(entry.runId, entry);
+		this.heartbeatTimer ??= setInterval(
+			() => void this.heartbeat(),
+			Math.max(250, (this.settings.leaseSeconds * 1000) / 3),
+		);
+
+		const done = this.ctx.helpers.createDeferredPromise<IRun>();
+		try {
+			this.ctx.emit([[{ json: job }]], undefined, done);
+		} catch (error) {
+			this.ctx.logger.error(`Job Trigger: could not start an execution for job ${entry.jobId}: ${(error as Error).message}`);
+			this.running.delete(entry.runId);
+			void this.release([job]);
+			return;
+		}
+		const execution: Promise<void> = this.follow(entry, done.promise).finally(() => {
+			this.running.delete(entry.runId);
+			this.executions.delete(execution);
+			if (!this.closing) this.onSlotFreed();
+		});
+		this.executions.add(execution);
+	}
+
+	/** Waits for the execution to end, then finishes its job per On Execution End. Never rejects. */
+	private async follow(entry: Running, done: Promise<IRun>): Promise<void> {
+		let run: IRun | undefined;
+		let rejection: unknown;
+		try {
+			run = await done;
+		} catch (error) {
+			rejection = error ?? new Error('the execution was stopped');
+		}
+		if (this.settings.onExecutionEnd === 'leaveToWorkflow' || entry.superseded || entry.lost) return;
+		if (this.closed) {
+			this.ctx.logger.info(
+				`Job Trigger: the execution of job ${entry.jobId} ended after the trigger stopped; the job is left to its lease`,
+			);
+			return;
+		}
+		const outcome = outcomeOf(run, rejection);
+		if (outcome.kind === 'unknown') {
+			this.ctx.logger.warn(`Job Trigger: job ${entry.jobId} was not finished: ${outcome.reason}`);
+			return;
+		}
+		entry.state = 'finishing';
+		await this.finish(entry, outcome);
+	}
+
+	private async finish(entry: Running, outcome: Exclude<Outcome, { kind: 'unknown' }>): Promise<void> {
+		const { workerId } = this.settings;
+		const verb = outcome.kind === 'success' ? 'complete' : 'fail';
+		for (let attempt = 1; ; attempt++) {
+			try {
+				const rows = await this.serial(() => {
+					if (entry.superseded) return Promise.resolve<Row[]>([]);
+					return outcome.kind === 'success'
+						? this.client.completeJobs([{ job_id: entry.jobId, worker_id: workerId, result: outcome.result }])
+						: this.client.failJobs([{ job_id: entry.jobId, worker_id: workerId, error: outcome.message }]);
+				});
+				const row = rows[0];
+				if (row && row.ok === false) {
+					// e.g. the workflow's own Complete/Fail Job node finished it first, or it was cancelled
+					this.ctx.logger.debug(`Job Trigger: did not ${verb} job ${entry.jobId}: ${String(row.error_message)}`);
+				}
+				return;
+			} catch (error) {
+				const message = (error as Error)?.message ?? String(error);
+				if (attempt >= FINISH_ATTEMPTS || this.closed) {
+					this.ctx.logger.warn(
+						`Job Trigger: could not ${verb} job ${entry.jobId} (${message}); it runs again when its lease expires`,
+					);
+					return;
+				}
+				await sleep(FINISH_RETRY_MS * 2 ** (attempt - 1));
+			}
+		}
+	}
+
+	/** Renews the leases of all running jobs in one call; a job reported not held is no longer renewed. */
+	private async heartbeat(): Promise<void> {
+		if (this.heartbeating || this.closed) return;
+		const entries = [...this.running.values()].filter((e) => !e.lost && !e.superseded);
+		if (!entries.length) return;
+		this.heartbeating = true;
+		const { workerId, leaseSeconds } = this.settings;
+		try {
+			const rows = await this.client.heartbeatJobs(
+				entries.map((e) => ({ job_id: e.jobId, worker_id: workerId, lease_seconds: leaseSeconds })),
+			);
+			rows.forEach((row, i) => {
+				const entry = entries[i];
+				if (row.ok !== false || !entry || entry.state !== 'running' || entry.superseded) return;
+				entry.lost = true;
+				const message = String(row.error_message ?? row.error_code);
+				// finished by the workflow itself is normal; cancelled or taken over deserves a warning
+				const normal = /is (completed|failed|queued), not running/.test(message);
+				(normal ? this.ctx.logger.debug : this.ctx.logger.warn).call(
+					this.ctx.logger,
+					`Job Trigger: no longer renewing the lease of job ${entry.jobId}: ${message}`,
+				);
+			});
+			this.heartbeatFailures = 0;
+		} catch (error) {
+			this.heartbeatFailures++;
+			(this.heartbeatFailures === 1 ? this.ctx.logger.warn : this.ctx.logger.debug).call(
+				this.ctx.logger,
+				`Job Trigger: could not renew the leases of ${entries.length} running job(s): ${(error as Error)?.message}`,
+			);
+		} finally {
+			this.heartbeating = false;
+		}
+	}
+
+	/** Hands claimed-but-never-emitted jobs back to the queue (release_jobs: the attempt does not count). */
+	private async release(jobs: IDataObject[]): Promise<void> {
+		if (!jobs.length) return;
+		const ids = jobs.map((job) => String(job.id));
+		try {
+			const rows = await this.client.releaseJobs(ids, this.settings.workerId);
+			const refused = rows.filter((row) => row.ok === false);
+			this.ctx.logger.info(
+				`Job Trigger: released ${ids.length - refused.length} claimed job(s) that had not started` +
+					(refused.length ? `; not released: ${refused.map((r) => `${r.job_id} (${r.error_message})`).join('; ')}` : ''),
+			);
+		} catch (error) {
+			this.ctx.logger.warn(
+				`Job Trigger: could not release ${ids.length} claimed job(s) (${(error as Error)?.message}); ` +
+					'they run again when their lease expires',
+			);
+		}
+	}
+
+	/**
+	 * Runs claims and finishes one at a time. Otherwise a job the workflow itself failed (retry due at once)
+	 * could be claimed again while the trigger's own fail/complete of the old run is on its way, which would
+	 * then finish the new run. A call waits at most LANE_WAIT_MS for the previous one, so a hung connection
+	 * cannot stop the trigger.
+	 */
+	private serial<T>(call: () => Promise<T>): Promise<T> {
+		const previous = this.lane;
+		const next = within(previous, Date.now() + LANE_WAIT_MS).then(call);
+		this.lane = next.catch(() => undefined);
+		return next;
+	}
+}
+
+/** Waits for `promise` (if any) but no later than `deadline`; never rejects. */
+async function within(promise: Promise<unknown> | undefined, deadline: number): Promise<void> {
+	if (!promise) return;
+	let timer: NodeJS.Timeout | undefined;
+	await Promise.race([
+		promise.catch(() => undefined),
+		new Promise<void>((resolve) => {
+			timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+		}),
+	]);
+	clearTimeout(timer);
+}

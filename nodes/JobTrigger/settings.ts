@@ -1,0 +1,47 @@
+import { NodeOperationError, type IDataObject, type ITriggerFunctions } from 'n8n-workflow';
+import { listParameter } from '../shared/parameters';
+import { defaultWorkerId } from '../shared/worker-id';
+
+/** The Job Trigger's parameters, read and checked once at activation. */
+export interface TriggerSettings {
+	mode: 'claimAndRun' | 'notify';
+	queue: string;
+	jobTypes: string[];
+	/** Notify mode only; undefined = any source. */
+	source?: string;
+	maxConcurrent: number;
+	leaseSeconds: number;
+	onExecutionEnd: 'completeOrFail' | 'leaveToWorkflow';
+	workerId: string;
+	listen: boolean;
+	pollIntervalMs: number;
+	shutdownWaitMs: number;
+}
+
+export function readSettings(ctx: ITriggerFunctions): TriggerSettings {
+	const options = ctx.getNodeParameter('options', {}) as IDataObject;
+	const mode = ctx.getNodeParameter('mode', 'claimAndRun') === 'notify' ? 'notify' : 'claimAndRun';
+	const integer = (label: string, value: unknown, min: number, max: number): number => {
+		if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+			throw new NodeOperationError(ctx.getNode(), `${label} must be a whole number from ${min} to ${max}, got ${String(value)}`);
+		}
+		return value;
+	};
+	const claiming = mode === 'claimAndRun';
+	return {
+		mode,
+		queue: String(ctx.getNodeParameter('queue', 'default')).trim() || 'default',
+		jobTypes: listParameter(ctx.getNodeParameter('jobTypes', '')),
+		source: claiming ? undefined : String(ctx.getNodeParameter('source', '')).trim() || undefined,
+		maxConcurrent: claiming ? integer('Max Concurrent Executions', ctx.getNodeParameter('maxConcurrent', 5), 1, 1000) : 0,
+		leaseSeconds: claiming ? integer('Lease Seconds', ctx.getNodeParameter('leaseSeconds', 60), 1, 86400) : 0,
+		onExecutionEnd:
+			claiming && ctx.getNodeParameter('onExecutionEnd', 'completeOrFail') === 'leaveToWorkflow'
+				? 'leaveToWorkflow'
+				: 'completeOrFail',
+		workerId: String(options.workerId ?? '').trim() || defaultWorkerId(ctx),
+		listen: options.listen !== false,
+		pollIntervalMs: integer('Poll Interval (Seconds)', options.pollIntervalSeconds ?? 5, 1, 3600) * 1000,
+		shutdownWaitMs: integer('Wait on Deactivation (Seconds)', options.shutdownWaitSeconds ?? 10, 0, 300) * 1000,
+	};
+}
