@@ -11,7 +11,9 @@ import {
 } from 'n8n-workflow';
 import { getJobsClient, testJobsCredential } from '../shared/context';
 import { toNodeError } from '../shared/errors';
+import { runBatch } from '../shared/output';
 import { fields, operationFields, resourceField } from './JobQueue.description';
+import { batchOperations, flattenBatchRow } from './JobQueue.batch';
 import { operations } from './JobQueue.operations';
 
 export class JobQueue implements INodeType {
@@ -51,27 +53,34 @@ export class JobQueue implements INodeType {
 		},
 	};
 
-	// Admin operations run one call per input item (they are not on the hot path).
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const { client, credentials: creds } = await getJobsClient(this);
+		const schema = creds.schema ?? 'mcp_jobs';
+		const resource = this.getNodeParameter('resource', 0) as string;
+		const operation = this.getNodeParameter('operation', 0) as string;
+
+		const batch = batchOperations[resource]?.[operation];
+		if (batch) {
+			return [
+				await runBatch(this, schema, batch.fn, items, (i) => batch.item(this, i), async (prepared) => {
+					const rows = await client.call<IDataObject[]>(batch.fn, { [batch.arg]: prepared });
+					return rows.map(flattenBatchRow);
+				}),
+			];
+		}
+
+		const run = operations[resource]?.[operation];
+		if (!run) throw new NodeOperationError(this.getNode(), `Unknown operation ${resource}/${operation}`);
 		const out: INodeExecutionData[] = [];
 		for (let i = 0; i < items.length; i++) {
 			try {
-				const resource = this.getNodeParameter('resource', i) as string;
-				const operation = this.getNodeParameter('operation', i) as string;
-				const run = operations[resource]?.[operation];
-				if (!run) throw new NodeOperationError(this.getNode(), `Unknown operation ${resource}/${operation}`, { itemIndex: i });
 				const result = await run(this, client, i);
-				const rows = Array.isArray(result) ? result : [result];
-				for (const json of rows) out.push({ json, pairedItem: { item: i } });
+				for (const json of Array.isArray(result) ? result : [result]) out.push({ json, pairedItem: { item: i } });
 			} catch (error) {
-				const nodeError = error instanceof NodeOperationError ? error : toNodeError(this.getNode(), error, creds.schema ?? 'mcp_jobs', i);
-				if (this.continueOnFail()) {
-					out.push({ json: { error: nodeError.message }, error: nodeError, pairedItem: { item: i } });
-					continue;
-				}
-				throw nodeError;
+				const nodeError = error instanceof NodeOperationError ? error : toNodeError(this.getNode(), error, schema, i);
+				if (!this.continueOnFail()) throw nodeError;
+				out.push({ json: { error: nodeError.message }, error: nodeError, pairedItem: { item: i } });
 			}
 		}
 		return [out];

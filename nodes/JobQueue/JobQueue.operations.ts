@@ -1,17 +1,14 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import type { JobsClient } from '../shared/client';
-import { jobIdParameter } from '../shared/parameters';
+import { textParameter as text } from './JobQueue.parameters';
 
 type Operation = (ctx: IExecuteFunctions, client: JobsClient, i: number) => Promise<IDataObject | IDataObject[]>;
 
-const text = (ctx: IExecuteFunctions, name: string, i: number) =>
-	String(ctx.getNodeParameter(name, i, '') ?? '').trim() || undefined;
 const positive = (n: unknown) => (typeof n === 'number' && n > 0 ? n : undefined);
 
-/** One SQL call per resource and operation; the SQL API is documented in the README. */
+/** Operations run once per input item (listings, stats, queue switches, maintenance); see JobQueue.batch.ts for the rest. */
 export const operations: Record<string, Record<string, Operation>> = {
 	job: {
-		get: (ctx, c, i) => c.call('get_job', { p_job_id: jobIdParameter(ctx, 'jobId', i) }),
 		getAll: (ctx, c, i) => {
 			const f = ctx.getNodeParameter('filters', i, {}) as IDataObject;
 			return c.call('list_jobs', {
@@ -24,13 +21,6 @@ export const operations: Record<string, Record<string, Operation>> = {
 				p_after_seq: positive(f.afterSeq),
 			});
 		},
-		cancel: (ctx, c, i) =>
-			c.call('cancel_job', { p_job_id: jobIdParameter(ctx, 'jobId', i), p_reason: text(ctx, 'reason', i) }),
-		retry: (ctx, c, i) =>
-			c.call('retry_job', {
-				p_job_id: jobIdParameter(ctx, 'jobId', i),
-				p_reset_attempts: ctx.getNodeParameter('resetAttempts', i, true),
-			}),
 	},
 	deadLetter: {
 		getAll: (ctx, c, i) => {
@@ -45,17 +35,6 @@ export const operations: Record<string, Record<string, Operation>> = {
 				p_after_seq: positive(f.afterSeq),
 			});
 		},
-		requeue: (ctx, c, i) =>
-			c.call('requeue_dead_letter', {
-				p_dead_letter_id: jobIdParameter(ctx, 'deadLetterId', i),
-				p_requeued_by: text(ctx, 'resolvedBy', i),
-			}),
-		resolve: (ctx, c, i) =>
-			c.call('resolve_dead_letter', {
-				p_dead_letter_id: jobIdParameter(ctx, 'deadLetterId', i),
-				p_resolved_by: text(ctx, 'resolvedBy', i),
-				p_resolution_notes: text(ctx, 'notes', i),
-			}),
 	},
 	queue: {
 		getStats: (ctx, c, i) =>

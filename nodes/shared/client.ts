@@ -85,8 +85,7 @@ export class JobsClient {
 
 	/** Puts jobs this worker claimed but never started back to queued (the attempt does not count). */
 	releaseJobs(jobIds: string[], workerId: string) {
-		// uuid[] and text parameters: no jsonb, so no SQL_FUNCTIONS entry is needed for either transport
-		return this.transport.call('release_jobs', { p_job_ids: jobIds, p_worker_id: workerId }, 'rows') as Promise<Row[]>;
+		return this.call<Row[]>('release_jobs', { p_job_ids: jobIds, p_worker_id: workerId });
 	}
 
 	nextDueAt(queue?: string, jobTypes?: string[]) {

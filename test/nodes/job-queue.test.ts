@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { connect, jsons, paired, runNode, TRANSPORTS, type Connection } from './support';
+import { connect, jsons, paired, resetCalls, rpcCallCount, runNode, TRANSPORTS, type Connection } from './support';
 
 describe.each(TRANSPORTS)('Job Queue over %s', (transport) => {
 	let db: TestDatabase;
@@ -53,6 +53,40 @@ describe.each(TRANSPORTS)('Job Queue over %s', (transport) => {
 		expect(again.errorOf('Node')?.message).toBe(`job ${id} is already cancelled: only queued or running jobs can be cancelled`);
 		const retried = await runNode(conn, 'jobQueue', { resource: 'job', operation: 'retry', jobId: byId(id) });
 		expect(retried.outputOf('Node')[0].json).toMatchObject({ id, status: 'queued', attempts: 0 });
+	});
+
+	it('cancels N items in one call; an item that cannot be cancelled goes to the error output, the others proceed', async () => {
+		const ids = (await sql("select mcp_jobs.enqueue_job('t', 'x') as id from generate_series(1, 3)")).map((r) => r.id as string);
+		await sql('select mcp_jobs.cancel_job($1)', [ids[1]]);
+		resetCalls(conn);
+		const result = await runNode(
+			conn,
+			'jobQueue',
+			{ resource: 'job', operation: 'cancel', jobId: byId('={{ $json.id }}'), reason: '={{ "batch " + $json.n }}' },
+			ids.map((id, n) => ({ id, n })),
+			{ onError: 'continueErrorOutput' },
+		);
+		expect(rpcCallCount(conn)).toBe(1);
+		const ok = result.outputOf('Node', 0);
+		expect(paired(ok)).toEqual([{ item: 0 }, { item: 2 }]);
+		expect(jsons(ok)).toMatchObject([
+			{ id: ids[0], status: 'cancelled', error: 'batch 0' },
+			{ id: ids[2], status: 'cancelled', error: 'batch 2' },
+		]);
+		expect(Object.keys(ok[0].json)).not.toContain('ordinal');
+		const errors = result.outputOf('Node', 1);
+		expect(paired(errors)).toEqual([{ item: 1 }]);
+		expect(errors[0].json.error).toBe(`job ${ids[1]} is already cancelled: only queued or running jobs can be cancelled`);
+	});
+
+	it('without Continue On Fail, an unknown job stops the node with a message naming it', async () => {
+		const [{ id }] = await sql("select mcp_jobs.enqueue_job('t', 'x') as id");
+		const unknown = '00000000-0000-4000-8000-000000000000';
+		const result = await runNode(conn, 'jobQueue', { resource: 'job', operation: 'get', jobId: byId('={{ $json.id }}') }, [
+			{ id },
+			{ id: unknown },
+		]);
+		expect(result.errorOf('Node')?.message).toBe(`job ${unknown} not found: check the job id (it may have been removed by cleanup_jobs)`);
 	});
 
 	it('lists, requeues and resolves dead letters', async () => {
