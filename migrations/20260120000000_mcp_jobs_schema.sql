@@ -160,3 +160,27 @@ alter table mcp_jobs.dead_letter_queue enable row level security;
 alter table mcp_jobs.metrics enable row level security;
 alter table mcp_jobs.queue_settings enable row level security;
 alter table mcp_jobs.schema_migrations enable row level security;
+
+-- _secure_functions: takes EXECUTE on every mcp_jobs function from PUBLIC, anon and authenticated and gives it to
+-- service_role (where those roles exist). Each file that defines functions ends by calling it, so a file added in a
+-- later release is as locked down as the first ones even where 20260120000900 ran before it.
+create or replace function mcp_jobs._secure_functions()
+returns void
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  v_role text;
+begin
+  revoke execute on all functions in schema mcp_jobs from public;
+  foreach v_role in array array['anon', 'authenticated'] loop
+    if exists (select 1 from pg_catalog.pg_roles where rolname = v_role) then
+      execute format('revoke execute on all functions in schema mcp_jobs from %I', v_role);
+    end if;
+  end loop;
+  if exists (select 1 from pg_catalog.pg_roles where rolname = 'service_role') then
+    grant execute on all functions in schema mcp_jobs to service_role;
+  end if;
+end;
+$$;
+do $$ begin perform mcp_jobs._secure_functions(); end $$;

@@ -262,3 +262,6 @@ create or replace trigger jobs_notify_new_job
   after insert on mcp_jobs.jobs
   referencing new table as new_rows
   for each statement execute function mcp_jobs._notify_new_jobs();
+
+-- Lock the new functions down (see _secure_functions in the schema file).
+do $$ begin perform mcp_jobs._secure_functions(); end $$;

@@ -719,3 +719,6 @@ begin
   return r.event_id;
 end;
 $$;
+
+-- Lock the new functions down (see _secure_functions in the schema file).
+do $$ begin perform mcp_jobs._secure_functions(); end $$;

@@ -492,3 +492,6 @@ begin
   select (select count(*) from deleted_jobs), (select count(*) from deleted_dl), (select count(*) from deleted_metrics);
 end;
 $$;
+
+-- Lock the new functions down (see _secure_functions in the schema file).
+do $$ begin perform mcp_jobs._secure_functions(); end $$;

@@ -123,12 +123,5 @@ begin
 end;
 $$;
 
--- Where 20260120000900 ran before this file (a database migrated by an earlier version), grant as it does.
-revoke execute on function mcp_jobs.release_jobs(uuid[], text) from public;
-do $$
-begin
-  if exists (select 1 from pg_roles where rolname = 'service_role') then
-    grant execute on function mcp_jobs.release_jobs(uuid[], text) to service_role;
-  end if;
-end;
-$$;
+-- Lock the new functions down (see _secure_functions in the schema file).
+do $$ begin perform mcp_jobs._secure_functions(); end $$;

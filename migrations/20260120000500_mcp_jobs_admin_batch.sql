@@ -96,3 +96,6 @@ set search_path = ''
 as $$
   select * from mcp_jobs._admin_each('resolve', p_items, 'p_items');
 $$;
+
+-- Lock the new functions down (see _secure_functions in the schema file).
+do $$ begin perform mcp_jobs._secure_functions(); end $$;

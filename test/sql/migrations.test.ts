@@ -185,3 +185,27 @@ test('every function in the files has set search_path = \'\' and a contract comm
 	expect(functions).toBeGreaterThan(20);
 	expect(problems).toEqual([]);
 });
+
+test('upgrading a database migrated before a later file existed: the new functions are not executable by PUBLIC', async () => {
+	// Such a database ran 20260120000900 (the grants) before the new file; the file must then revoke/grant itself.
+	const security = MIGRATIONS.find((m) => m.name.includes('security'))!;
+	const later = MIGRATIONS.filter((m) => m.version > MIGRATIONS[0].version && m.version < security.version);
+	expect(later.length).toBeGreaterThan(0);
+	for (const added of later) {
+		const db = await createEmptyDatabase();
+		try {
+			await withClient(db.url, async (c) => {
+				for (const m of MIGRATIONS.filter((x) => x !== added)) await c.query(readFileSync(m.file, 'utf8'));
+				await c.query(readFileSync(added.file, 'utf8'));
+				const { rows } = await c.query(
+					`select p.oid::regprocedure::text as fn from pg_proc p
+					 where p.pronamespace = 'mcp_jobs'::regnamespace
+					   and (p.proacl is null or exists (select 1 from aclexplode(p.proacl) a where a.grantee = 0))`,
+				);
+				expect({ added: added.name, publicExecute: rows.map((r) => r.fn) }).toEqual({ added: added.name, publicExecute: [] });
+			});
+		} finally {
+			await db.drop();
+		}
+	}
+});
