@@ -1,0 +1,176 @@
+// The whole local set-up in one call, for `npm start` and the template checks: Postgres (embedded, or
+// DATABASE_URL), the queue migrations, n8n with this package installed, the credentials and the templates.
+import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { connectApi } from './api.mjs';
+import { ensureN8n } from './install.mjs';
+import { installPackageIntoN8n } from './package-install.mjs';
+import { startN8n } from './process.mjs';
+import { importTemplateOnce, readTemplates, updateWorkflowSettings, upsertCredential } from './provision.mjs';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+
+export const JOBS_CREDENTIAL = { name: 'Supabase Jobs account', type: 'supabaseJobsApi' };
+export const HEADER_CREDENTIAL = { name: 'Jobs API header auth', type: 'httpHeaderAuth', header: 'X-API-Key' };
+/** Templates `npm start` activates (the error handler needs no activation; alerts and maintenance are opt-in). */
+export const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue-http-api.json'];
+
+/**
+ * @typedef {object} LocalStack
+ * @property {string} queueUrl        connection string of the queue database
+ * @property {import('./process.mjs').N8nHandle} n8n
+ * @property {import('./api.mjs').N8nApi} api
+ * @property {string} apiKey          value of the X-API-Key header the HTTP API template checks
+ * @property {Record<string, { id: string, name: string, created: boolean, active: boolean }>} workflows  by template file
+ * @property {{ embedded: boolean, dataDir?: string, port?: number }} postgres
+ * @property {() => Promise<void>} stop  stops n8n, then the embedded Postgres
+ */
+
+/**
+ * @param {object} options
+ * @param {string} options.stateDir         Postgres data, n8n user folder and generated secrets live here
+ * @param {boolean} [options.persistent]    keep the embedded Postgres data (npm start) or throw it away (checks)
+ * @param {string} [options.databaseUrl]    queue database; default: an embedded PostgreSQL 17
+ * @param {number} [options.pgPort]         embedded Postgres port (default: a free one)
+ * @param {number} [options.n8nPort]        n8n port (default: a free one)
+ * @param {string[]} [options.activate]     template files to activate
+ * @param {Record<string, string|undefined>} [options.n8nEnv]  extra n8n environment
+ * @param {(line: string) => void} [options.log]
+ * @returns {Promise<LocalStack>}
+ */
+export async function startLocalStack(options) {
+	const { stateDir, persistent = false, databaseUrl, pgPort, n8nPort, activate = DEFAULT_ACTIVE, n8nEnv = {}, log = (l) => console.log(l) } = options;
+	await mkdir(stateDir, { recursive: true });
+	const cleanups = [];
+	const stop = async () => {
+		for (const fn of cleanups.reverse()) await fn().catch((err) => log(`[stack] stop: ${err.message}`));
+		cleanups.length = 0;
+	};
+	try {
+		// ---- database
+		let adminUrl = databaseUrl;
+		let queueUrl = databaseUrl;
+		const postgres = { embedded: !databaseUrl };
+		if (!databaseUrl) {
+			const { startEmbeddedPostgres } = await import('../lib/postgres.mjs');
+			// a throwaway one gets a fresh temporary data dir (removed on stop)
+			const dataDir = persistent ? postgresDataDir(stateDir, log) : undefined;
+			const fresh = !dataDir || !existsSync(join(dataDir, 'PG_VERSION'));
+			log(`[stack] ${fresh ? 'creating' : 'starting'} embedded PostgreSQL 17${dataDir ? ` in ${dataDir}` : ''}`);
+			const pg = await startEmbeddedPostgres({ dataDir, persistent, port: pgPort, fast: !persistent }).catch((err) => {
+				throw new Error(`could not start the embedded PostgreSQL${dataDir ? ` in ${dataDir}` : ''}${pgPort ? ` on port ${pgPort}` : ''}: ${err.message}` + (pgPort ? ' (is the port taken? set N8N_JOBS_PG_PORT to another one)' : ''));
+			});
+			cleanups.push(() => pg.stop());
+			Object.assign(postgres, { dataDir: pg.dataDir, port: pg.port });
+			adminUrl = pg.url;
+			queueUrl = pg.url;
+		}
+		const { migrate } = require('../migrate.js');
+		const applied = await migrate({ connectionString: queueUrl });
+		log(`[stack] queue migrations: ${applied.length ? `applied ${applied.length}` : 'up to date'}`);
+
+		// ---- n8n
+		const install = await ensureN8n({ log });
+		const userFolder = join(stateDir, 'n8n');
+		await installPackageIntoN8n({ userFolder, packageDir: REPO, log });
+		const n8nDb = await n8nDatabase(install, adminUrl, log);
+		const n8n = await startN8n({ install, userFolder, databaseUrl: adminUrl, ...n8nDb, port: n8nPort, mode: 'regular', env: n8nEnv, log });
+		cleanups.push(() => n8n.stop());
+		const api = await connectApi({ baseUrl: n8n.baseUrl, ...n8n.owner, label: 'npm start / local stack' });
+		cleanups.push(() => api.dispose());
+
+		// ---- credentials
+		const secrets = await localSecrets(stateDir);
+		const jobs = await upsertCredential(api, { ...JOBS_CREDENTIAL, data: jobsCredentialData(queueUrl) });
+		const header = await upsertCredential(api, {
+			name: HEADER_CREDENTIAL.name,
+			type: HEADER_CREDENTIAL.type,
+			data: { name: HEADER_CREDENTIAL.header, value: secrets.apiKey },
+		});
+		log(`[stack] credentials: ${jobs.name} (${jobs.created ? 'created' : 'updated'}), ${header.name} (${header.created ? 'created' : 'updated'})`);
+
+		// ---- templates
+		const byType = { [jobs.type]: jobs, [header.type]: header };
+		const workflows = {};
+		for (const { file, workflow } of await readTemplates(join(REPO, 'workflows'))) {
+			workflows[file] = await importTemplateOnce(api, workflow, { credentials: byType });
+		}
+		const errorHandler = workflows['error-handler.json'];
+		const worker = workflows['scheduled-worker.json'];
+		if (errorHandler && worker?.created) await updateWorkflowSettings(api, worker.id, { errorWorkflow: errorHandler.id });
+		for (const file of activate) {
+			const wf = workflows[file];
+			if (!wf) throw new Error(`no template ${file} in workflows/ to activate`);
+			if (!wf.active) {
+				await api.activateWorkflow(wf.id);
+				wf.active = true;
+			}
+		}
+		const summary = Object.entries(workflows).map(([file, wf]) => `${file} ${wf.created ? 'imported' : 'kept'}${wf.active ? ', active' : ''}`);
+		log(`[stack] templates: ${summary.join('; ')}`);
+
+		return { queueUrl, n8n, api, apiKey: secrets.apiKey, workflows, postgres, stop };
+	} catch (err) {
+		await stop();
+		throw err;
+	}
+}
+
+/** The credential data for a Postgres connection to the queue; SSL off for local servers unless the URL says otherwise. */
+export function jobsCredentialData(queueUrl) {
+	const host = new URL(queueUrl).hostname;
+	const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
+	return { connection: 'postgres', connectionString: queueUrl, ssl: local ? 'disable' : 'require', schema: 'mcp_jobs' };
+}
+
+/**
+ * n8n's own tables go into a database of their own on the same server (`n8n_supabase_jobs`), or, when the
+ * user of DATABASE_URL may not create databases (e.g. Supabase), into schema `n8n` of its database.
+ */
+async function n8nDatabase(install, adminUrl, log) {
+	const { prepareDatabase } = await import('./process.mjs');
+	try {
+		await prepareDatabase({ install, databaseUrl: adminUrl, database: 'n8n_supabase_jobs', log });
+		return { database: 'n8n_supabase_jobs' };
+	} catch (err) {
+		if (!/permission denied|must be owner|42501/i.test(err.message)) throw err;
+		const database = decodeURIComponent(new URL(adminUrl).pathname.slice(1)) || 'postgres';
+		log(`[stack] cannot create a database for n8n (${err.message}); using schema n8n in ${database}`);
+		return { database, schema: 'n8n' };
+	}
+}
+
+/**
+ * The embedded Postgres runs as the `postgres` OS user when we are root: it must be able to reach its
+ * data dir. Under root's home (mode 700) it cannot, so root gets /var/lib/n8n-nodes-supabase-jobs instead.
+ */
+function postgresDataDir(stateDir, log) {
+	if (process.env.N8N_JOBS_PG_DATA) return resolve(process.env.N8N_JOBS_PG_DATA);
+	const wanted = join(stateDir, 'postgres');
+	if (userInfo().uid !== 0 || othersCanTraverse(stateDir)) return wanted;
+	const fallback = join('/var/lib/n8n-nodes-supabase-jobs', `postgres-${Buffer.from(resolve(stateDir)).toString('base64url').slice(-12)}`);
+	log(`[stack] running as root: the postgres user cannot enter ${stateDir}, so the database lives in ${fallback} (override with N8N_JOBS_PG_DATA)`);
+	return fallback;
+}
+
+function othersCanTraverse(dir) {
+	for (let d = resolve(dir); ; d = dirname(d)) {
+		if (existsSync(d) && (statSync(d).mode & 0o001) === 0) return false;
+		if (dirname(d) === d) return true;
+	}
+}
+
+/** Secrets generated once per state dir: the HTTP API key. */
+async function localSecrets(stateDir) {
+	const file = join(stateDir, 'secrets.json');
+	if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8'));
+	const secrets = { apiKey: randomBytes(24).toString('base64url') };
+	await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+	return secrets;
+}
