@@ -35,6 +35,7 @@ import { fatal, waitUntil } from './util.mjs';
  * @property {(path: string, options?: { method?: string, body?: unknown, headers?: Record<string,string>, timeoutMs?: number }) => Promise<{ status: number, headers: Headers, body: any, text: string }>} callWebhook  production webhook `/webhook/<path>`
  * @property {(method: string, path: string, body?: unknown) => Promise<any>} publicApi  raw /api/v1 call
  * @property {(method: string, path: string, body?: unknown) => Promise<any>} rest       raw /rest call (cookie), returns `data`
+ * @property {string} apiKeyId  id of the API key connectApi created
  * @property {() => Promise<void>} dispose  deletes the API key connectApi created (call when done, so keys don't pile up)
  */
 
@@ -147,6 +148,7 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 	/** @type {N8nApi} */
 	const api = {
 		baseUrl,
+		apiKeyId,
 		publicApi,
 		rest,
 		async dispose() {

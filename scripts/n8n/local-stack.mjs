@@ -1,7 +1,7 @@
 // The whole local set-up in one call, for `npm start` and the template checks: Postgres (embedded, or
 // DATABASE_URL), the queue migrations, n8n with this package installed, the credentials and the templates.
-import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +11,8 @@ import { connectApi } from './api.mjs';
 import { ensureN8n } from './install.mjs';
 import { installPackageIntoN8n } from './package-install.mjs';
 import { startN8n } from './process.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assertPortFree } from './util.mjs';
 import { importTemplateOnce, readTemplates, updateWorkflowSettings, upsertCredential } from './provision.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -41,11 +43,13 @@ export const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', '
  * @param {number} [options.n8nPort]        n8n port (default: a free one)
  * @param {string[]} [options.activate]     template files to activate
  * @param {Record<string, string|undefined>} [options.n8nEnv]  extra n8n environment
+ * @param {AbortSignal} [options.signal]    checked between the steps: aborting stops what already started
  * @param {(line: string) => void} [options.log]
  * @returns {Promise<LocalStack>}
  */
 export async function startLocalStack(options) {
-	const { stateDir, persistent = false, databaseUrl, pgPort, n8nPort, activate = DEFAULT_ACTIVE, n8nEnv = {}, log = (l) => console.log(l) } = options;
+	const { stateDir, persistent = false, databaseUrl, pgPort, n8nPort, activate = DEFAULT_ACTIVE, n8nEnv = {}, signal, log = (l) => console.log(l) } = options;
+	const step = () => signal?.throwIfAborted();
 	await mkdir(stateDir, { recursive: true });
 	const cleanups = [];
 	const stop = async () => {
@@ -61,6 +65,8 @@ export async function startLocalStack(options) {
 			const { startEmbeddedPostgres } = await import('../lib/postgres.mjs');
 			// a throwaway one gets a fresh temporary data dir (removed on stop)
 			const dataDir = persistent ? postgresDataDir(stateDir, log) : undefined;
+			if (dataDir) await stopLeftoverPostgres(dataDir, log);
+			if (pgPort) await assertPortFree(pgPort, 'set N8N_JOBS_PG_PORT to a free port for the embedded PostgreSQL');
 			const fresh = !dataDir || !existsSync(join(dataDir, 'PG_VERSION'));
 			log(`[stack] ${fresh ? 'creating' : 'starting'} embedded PostgreSQL 17${dataDir ? ` in ${dataDir}` : ''}`);
 			const pg = await startEmbeddedPostgres({ dataDir, persistent, port: pgPort, fast: !persistent }).catch((err) => {
@@ -71,19 +77,26 @@ export async function startLocalStack(options) {
 			adminUrl = pg.url;
 			queueUrl = pg.url;
 		}
+		step();
 		const { migrate } = require('../migrate.js');
 		const applied = await migrate({ connectionString: queueUrl });
 		log(`[stack] queue migrations: ${applied.length ? `applied ${applied.length}` : 'up to date'}`);
 
 		// ---- n8n
+		step();
 		const install = await ensureN8n({ log });
+		step();
 		const userFolder = join(stateDir, 'n8n');
 		await installPackageIntoN8n({ userFolder, packageDir: REPO, log });
 		const n8nDb = await n8nDatabase(install, adminUrl, log);
+		if (n8nPort) await assertPortFree(n8nPort, 'stop what runs there (another n8n?) or set N8N_PORT to a free port');
+		step();
 		const n8n = await startN8n({ install, userFolder, databaseUrl: adminUrl, ...n8nDb, port: n8nPort, mode: 'regular', env: n8nEnv, log });
 		cleanups.push(() => n8n.stop());
-		const api = await connectApi({ baseUrl: n8n.baseUrl, ...n8n.owner, label: 'npm start / local stack' });
+		const api = await connectApi({ baseUrl: n8n.baseUrl, ...n8n.owner, label: `${API_KEY_LABEL} ${new Date().toISOString()}` });
 		cleanups.push(() => api.dispose());
+		await deleteLeftoverApiKeys(api);
+		step();
 
 		// ---- credentials
 		const secrets = await localSecrets(stateDir);
@@ -154,7 +167,7 @@ function postgresDataDir(stateDir, log) {
 	if (process.env.N8N_JOBS_PG_DATA) return resolve(process.env.N8N_JOBS_PG_DATA);
 	const wanted = join(stateDir, 'postgres');
 	if (userInfo().uid !== 0 || othersCanTraverse(stateDir)) return wanted;
-	const fallback = join('/var/lib/n8n-nodes-supabase-jobs', `postgres-${Buffer.from(resolve(stateDir)).toString('base64url').slice(-12)}`);
+	const fallback = join('/var/lib/n8n-nodes-supabase-jobs', `postgres-${createHash('sha1').update(resolve(stateDir)).digest('hex').slice(0, 8)}`);
 	log(`[stack] running as root: the postgres user cannot enter ${stateDir}, so the database lives in ${fallback} (override with N8N_JOBS_PG_DATA)`);
 	return fallback;
 }
@@ -163,6 +176,47 @@ function othersCanTraverse(dir) {
 	for (let d = resolve(dir); ; d = dirname(d)) {
 		if (existsSync(d) && (statSync(d).mode & 0o001) === 0) return false;
 		if (dirname(d) === d) return true;
+	}
+}
+
+const API_KEY_LABEL = 'local stack';
+
+/** Keys of earlier runs that were killed before they could delete theirs (labels are unique per user). */
+async function deleteLeftoverApiKeys(api) {
+	const listed = await api.rest('GET', `/api-keys?ownership=mine&label=${encodeURIComponent(API_KEY_LABEL)}`);
+	const keys = Array.isArray(listed) ? listed : (listed?.items ?? []);
+	for (const key of keys) {
+		if (key.label?.startsWith(`${API_KEY_LABEL} `) && key.id !== api.apiKeyId) await api.rest('DELETE', `/api-keys/${key.id}`);
+	}
+}
+
+/**
+ * A previous run that was killed (not stopped) can leave its postmaster running on the data dir: stop it
+ * (SIGINT = fast shutdown), so this run can start its own.
+ */
+async function stopLeftoverPostgres(dataDir, log) {
+	let pid;
+	try {
+		pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+	} catch {
+		return;
+	}
+	if (!pid || !isAlive(pid)) return;
+	// a stale pid file whose pid now belongs to something else
+	const cmdline = `/proc/${pid}/cmdline`;
+	if (existsSync('/proc') && (!existsSync(cmdline) || !readFileSync(cmdline, 'utf8').includes('postgres'))) return;
+	log(`[stack] stopping the PostgreSQL a previous run left running (pid ${pid})`);
+	process.kill(pid, 'SIGINT');
+	for (let i = 0; i < 60 && isAlive(pid); i++) await sleep(500);
+	if (isAlive(pid)) throw new Error(`the PostgreSQL left running on ${dataDir} (pid ${pid}) did not stop; stop it and retry`);
+}
+
+function isAlive(pid) {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (err) {
+		return err.code === 'EPERM';
 	}
 }
 

@@ -199,6 +199,7 @@ export async function startN8n(options) {
 		workerProcs.push(w);
 	}
 
+	let stopping;
 	const handle = {
 		url,
 		baseUrl,
@@ -215,12 +216,16 @@ export async function startN8n(options) {
 			for (const p of procs) p.readNew();
 			return lineSeq;
 		},
-		async stop() {
-			live.delete(handle);
-			await Promise.all(procs.map((p) => p.stop()));
-			// generated prefixes are single-use: drop their keys (a caller-chosen prefix keeps its queue)
-			if (mode === 'queue' && !options.queuePrefix) await cleanupRedisKeys({ install, redis, prefix: queuePrefix }).catch(() => undefined);
-			log(`[n8n] stopped (${mode})`);
+		stop() {
+			// several callers (signal handlers, test teardown) may stop it at once: one stop, one log line
+			stopping ??= (async () => {
+				live.delete(handle);
+				await Promise.all(procs.map((p) => p.stop()));
+				// generated prefixes are single-use: drop their keys (a caller-chosen prefix keeps its queue)
+				if (mode === 'queue' && !options.queuePrefix) await cleanupRedisKeys({ install, redis, prefix: queuePrefix }).catch(() => undefined);
+				log(`[n8n] stopped (${mode})`);
+			})();
+			return stopping;
 		},
 		async kill(workerIndex, signal = 'SIGKILL') {
 			const w = workerProcs[workerIndex];

@@ -70,3 +70,16 @@ export async function httpGet(url, { timeoutMs = 5000, headers } = {}) {
 	const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers });
 	return { status: res.status, body: await res.text() };
 }
+
+/**
+ * Throws `message` (plus the port) when something already listens on 127.0.0.1:port.
+ * @param {number} port
+ * @param {string} hint  what to do about it, e.g. "set N8N_PORT to another port"
+ */
+export async function assertPortFree(port, hint) {
+	await new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', (err) => reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} on 127.0.0.1 is already in use: ${hint}`) : err));
+		server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+	});
+}
