@@ -37,7 +37,7 @@ export function printReady(stack, { stateDir, out = (text) => console.log(text) 
 			'',
 			' The same, keeping the job id, then the job with its runs and events (status "completed"):',
 			`   JOB=$(${enqueueCall('{"hello":"world"}', '', false)} | sed -E 's/.*"jobId":"([^"]+)".*/\\1/')`,
-			`   curl -s "${base}/webhook/jobs?id=$JOB" -H 'X-API-Key: ${key}'`,
+			`   sleep 1; curl -s "${base}/webhook/jobs?id=$JOB" -H 'X-API-Key: ${key}'`,
 			'',
 			' Or in SQL:',
 			`   psql ${psqlTarget} -c 'select id, job_type, status, attempts, result from mcp_jobs.jobs order by seq desc limit 5'`,
