@@ -55,7 +55,7 @@ async function serve() {
 	let signals = 0;
 	const stopAndExit = async (code) => {
 		if (stack) {
-			console.log('\nStopping n8n, then the database ...');
+			console.log(`\nStopping n8n${stack.postgres.embedded ? ', then the database' : ''} ...`);
 			await stack.stop();
 			console.log('Stopped. `npm start` continues with the same data.');
 		}

@@ -46,7 +46,7 @@ export function printReady(stack, { stateDir, out = (text) => console.log(text) 
 			`   ${enqueueCall('{"fail":true}', ',"maxRetries":1,"retryDelaySeconds":5')}`,
 			'',
 			` Executions: ${stack.n8n.url}home/executions   State: ${stateDir}`,
-			' Ctrl-C stops n8n and the database; `npm start` again continues with the same data.',
+			` Ctrl-C stops n8n${stack.postgres.embedded ? ' and the database' : ''}; \`npm start\` again continues with the same data.`,
 			line,
 		].join('\n'),
 	);
