@@ -41,7 +41,7 @@ try {
 	db = new Client({ connectionString: stack.queueUrl });
 	await db.connect();
 	const ctx = { stack, api: stack.api, db, hook: webhookCaller(stack), wf: (f) => stack.workflows[f].id };
-	for (const scenario of [httpApi, instantWorker, scheduledWorker, errorHandler, alerts, maintenance]) {
+	for (const scenario of [httpApi, instantWorker, unknownJobType, scheduledWorker, errorHandler, alerts, maintenance]) {
 		console.log(`\n== ${scenario.name}`);
 		await scenario(ctx);
 	}
@@ -95,6 +95,18 @@ async function instantWorker({ hook, db }) {
 	const dead = await waitForJob(db, fail.body.jobId, ['failed'], 30_000);
 	check(dead.attempts === 2 && /failing on purpose/.test(dead.error), `payload.fail job: failed after ${dead.attempts} attempts: ${dead.error}`);
 	check(await deadLettered(db, fail.body.jobId), 'and moved to the dead letter queue');
+}
+
+async function unknownJobType({ api, db, wf }) {
+	// users who empty Job Types get every type: the Switch fallback fails unknown ones for good
+	const copy = await copyWorkflow(api, wf('instant-worker.json'), 'check: instant worker, all types', (node) => {
+		if (node.name === 'Job Trigger') Object.assign(node.parameters, { jobTypes: '', queue: 'fallback-check' });
+	});
+	await api.activateWorkflow(copy);
+	const { id } = (await db.query("select mcp_jobs.enqueue_job(p_source => 'check', p_job_type => 'mystery', p_queue => 'fallback-check') as id")).rows[0];
+	const job = await waitForJob(db, id, ['failed'], 15_000);
+	check(job.attempts === 1 && /No handler for job type "mystery"/.test(job.error) && (await deadLettered(db, id)), `unknown job type failed without retries: ${job.error}`);
+	await api.deactivateWorkflow(copy);
 }
 
 async function scheduledWorker({ api, hook, db, wf }) {
