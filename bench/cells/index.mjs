@@ -1,0 +1,38 @@
+// The cells: one system + configuration each. A cell module exports createCell(options) returning
+//   { config, setup({url, jobs, log}), enqueue(n), drain() -> {processed, detail?}, verify?(n),
+//     latency(samples) -> ms[], maxSamples?, teardown() }
+// (no drain: a latency-only cell). run.mjs runs every selected cell in a fresh database, in a child process
+// under Node 22. `needs`: what run.mjs prepares first ('dist' = the built nodes, 'ts' = compiled test support).
+// `optIn`: runs only when named with --cells or its flag (--n8n).
+
+export const BASELINE = 'graphile-batched';
+
+export const CELLS = [
+	{ name: 'ours-pg-claim1', system: 'mcp_jobs over pg', module: './ours-pg.mjs', options: { claimBatch: 1 } },
+	{ name: 'ours-pg-claim10', system: 'mcp_jobs over pg', module: './ours-pg.mjs', options: { claimBatch: 10 } },
+	{ name: 'ours-pg-claim100', system: 'mcp_jobs over pg', module: './ours-pg.mjs', options: { claimBatch: 100 } },
+	{ name: 'ours-rpc-claim10', system: 'mcp_jobs via RPC client + gateway', module: './ours-rpc.mjs', options: { claimBatch: 10 }, needs: ['dist', 'ts'] },
+	{ name: 'ours-rpc-claim100', system: 'mcp_jobs via RPC client + gateway', module: './ours-rpc.mjs', options: { claimBatch: 100 }, needs: ['dist', 'ts'] },
+	{ name: 'graphile-batched', system: 'graphile-worker 0.18.0', module: './graphile-worker.mjs', options: { batched: true } },
+	{ name: 'graphile-unbatched', system: 'graphile-worker 0.18.0', module: './graphile-worker.mjs', options: { batched: false } },
+	{ name: 'pgboss-batch100', system: 'pg-boss 12.38.0', module: './pg-boss.mjs', options: { batchSize: 100 } },
+	{ name: 'trigger-listen', system: 'Job Trigger node (mcp_jobs)', module: './job-trigger.mjs', options: { listen: true, pollIntervalSeconds: 5, maxJobs: 5000 }, needs: ['dist', 'ts'] },
+	{ name: 'trigger-poll-1s', system: 'Job Trigger node (mcp_jobs)', module: './job-trigger.mjs', options: { listen: false, pollIntervalSeconds: 1, drain: false, maxSamples: 40, warmup: 2 }, needs: ['dist', 'ts'] },
+	{ name: 'n8n-scheduled-worker', system: 'n8n 2.40.7 + scheduled-worker.json', module: './n8n-scheduled.mjs', options: {}, needs: ['dist'], optIn: '--n8n' },
+];
+
+// A/B runs of SQL changes: BENCH_BASE_MIGRATIONS=<dir with the old migrations/*.sql> adds a "-base" twin of
+// every ours-pg cell, run interleaved with the current ones under the same load.
+if (process.env.BENCH_BASE_MIGRATIONS) {
+	for (const cell of CELLS.filter((c) => c.module === './ours-pg.mjs')) {
+		CELLS.push({ ...cell, name: `${cell.name}-base`, system: `${cell.system} (base migrations)`,
+			options: { ...cell.options, migrationsDir: process.env.BENCH_BASE_MIGRATIONS } });
+	}
+}
+
+export async function loadCell(name) {
+	const entry = CELLS.find((c) => c.name === name);
+	if (!entry) throw new Error(`unknown cell ${name}`);
+	const { createCell } = await import(entry.module);
+	return createCell(entry.options);
+}

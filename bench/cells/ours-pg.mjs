@@ -1,0 +1,46 @@
+// Cell: mcp_jobs over plain pg, one connection per worker loop (see ours-workload.mjs for the work).
+import { createRequire } from 'node:module';
+import pg from 'pg';
+import { oursWorkload } from './ours-workload.mjs';
+
+const require = createRequire(import.meta.url);
+const { migrate } = require('../../scripts/migrate.js');
+
+const ENQUEUE = 'select * from mcp_jobs.enqueue_jobs($1::jsonb)';
+const CLAIM = 'select * from mcp_jobs.claim_next_job(p_worker_id => $1, p_queue => $2, p_limit => $3)';
+const COMPLETE = 'select * from mcp_jobs.complete_jobs($1::jsonb)';
+
+async function pgDriver(url) {
+	const client = new pg.Client({ connectionString: url });
+	await client.connect();
+	return {
+		enqueueJobs: async (jobs) => (await client.query(ENQUEUE, [JSON.stringify(jobs)])).rows,
+		enqueueOne: (job) => client.query(ENQUEUE, [JSON.stringify([job])]),
+		claim: async (workerId, queue, limit) => (await client.query(CLAIM, [workerId, queue, limit])).rows,
+		completeJobs: async (items) => (await client.query(COMPLETE, [JSON.stringify(items)])).rows,
+		close: () => client.end().catch(() => undefined),
+	};
+}
+
+export function createCell({ claimBatch = 1, workers = 8, enqueueBatch = 1000, migrationsDir }) {
+	const config = { workers, claimBatch, enqueueBatch, processes: 1, connections: workers + 2, migrationsDir };
+	let url;
+	let work;
+	return {
+		config,
+		async setup(ctx) {
+			url = ctx.url;
+			await migrate({ connectionString: url, dir: migrationsDir });
+			work = oursWorkload({ claimBatch, workers, enqueueBatch, listenUrl: url, makeDriver: () => pgDriver(url) });
+			await work.setup();
+		},
+		enqueue: (n) => work.enqueue(n),
+		drain: () => work.drain(),
+		async verify(expected) {
+			const completed = await work.completedInDatabase(url);
+			if (completed !== expected) throw new Error(`${completed} of ${expected} jobs completed in the database`);
+		},
+		latency: (samples) => work.latency(samples),
+		teardown: async () => work?.teardown(),
+	};
+}

@@ -1,0 +1,98 @@
+// The mcp_jobs workload, whatever carries the calls (plain pg, or the nodes' RPC client over HTTP):
+// enqueue with enqueue_jobs in batches; drain with W worker loops, each claim_next_job(p_limit = claimBatch)
+// then one complete_jobs for the claimed batch, until a claim returns nothing; latency with a LISTEN
+// connection on mcp_jobs_new_job that claims (and completes) on every notification.
+// A driver is { enqueueJobs(jobs), claim(workerId, queue, limit), completeJobs(items), enqueueOne(job) }:
+// one per worker loop (`makeDriver(k)`), so each loop has its own connection where that matters.
+import pg from 'pg';
+import { latencyProbe } from '../lib/latency.mjs';
+
+export const QUEUE = 'bench';
+
+export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, listenUrl }) {
+	let enqueuer;
+	let loops;
+	let listener;
+
+	async function workerLoop(driver, workerId) {
+		let processed = 0;
+		for (;;) {
+			const jobs = await driver.claim(workerId, QUEUE, claimBatch);
+			if (jobs.length === 0) return processed; // drained (rows other loops hold are skipped)
+			// the job itself is trivial: nothing to do
+			const results = await driver.completeJobs(jobs.map((j) => ({ job_id: j.id, worker_id: workerId })));
+			processed += results.filter((r) => r.ok).length;
+		}
+	}
+
+	return {
+		async setup() {
+			enqueuer = await makeDriver('enqueuer');
+			loops = await Promise.all(Array.from({ length: workers }, (_, k) => makeDriver(k)));
+		},
+
+		async enqueue(n) {
+			for (let start = 0; start < n; start += enqueueBatch) {
+				const jobs = [];
+				for (let i = start; i < Math.min(n, start + enqueueBatch); i++) {
+					jobs.push({ queue: QUEUE, source: 'bench', job_type: 'noop', payload: { i } });
+				}
+				await enqueuer.enqueueJobs(jobs);
+			}
+		},
+
+		async drain() {
+			const counts = await Promise.all(loops.map((d, k) => workerLoop(d, `bench-w${k}`)));
+			return { processed: counts.reduce((s, c) => s + c, 0), detail: { perWorker: counts } };
+		},
+
+		/** Completed jobs of the bench queue, counted in the database (a check on drain()'s own count). */
+		async completedInDatabase(url) {
+			const c = new pg.Client({ connectionString: url });
+			await c.connect();
+			try {
+				const { rows: [row] } = await c.query(
+					'select count(*)::int as n from mcp_jobs.jobs where queue = $1 and status = $2', [QUEUE, 'completed']);
+				return row.n;
+			} finally {
+				await c.end();
+			}
+		},
+
+		async latency(samples) {
+			const probe = latencyProbe();
+			const claimer = loops[0];
+			let wanted = false;
+			let running = null;
+			const claimAll = async () => {
+				while (wanted) {
+					wanted = false;
+					for (;;) {
+						const [job] = await claimer.claim('lat-worker', 'lat', 1);
+						if (!job) break;
+						probe.started(job.payload.i);
+						await claimer.completeJobs([{ job_id: job.id, worker_id: 'lat-worker' }]);
+					}
+				}
+				running = null;
+			};
+			// wake-ups always come over a database connection (as the Job Trigger's LISTEN does)
+			listener = new pg.Client({ connectionString: listenUrl });
+			await listener.connect();
+			listener.on('notification', () => {
+				wanted = true;
+				running ??= claimAll();
+			});
+			await listener.query('listen mcp_jobs_new_job');
+			const latencies = await probe.run(samples, (i) =>
+				enqueuer.enqueueOne({ queue: 'lat', source: 'bench', job_type: 'noop', payload: { i } }));
+			await running;
+			return latencies;
+		},
+
+		async teardown() {
+			await listener?.end().catch(() => undefined);
+			await Promise.all([enqueuer, ...(loops ?? [])].filter(Boolean).map((d) => d.close?.()));
+		},
+	};
+}
