@@ -88,6 +88,16 @@ export const properties: INodeProperties[] = [
 					"Whether to LISTEN for new jobs on the credential's Postgres connection string (for Supabase API: its optional Database Connection String), so the workflow starts within milliseconds. Polling continues either way.",
 			},
 			{
+				displayName: 'Execution Timeout (Seconds)',
+				name: 'executionTimeoutSeconds',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 604800 },
+				default: 3600,
+				description:
+					"How long to keep a job reserved for an execution whose end has not reached the trigger. Then the lease is no longer renewed and the job runs again once it expires. n8n's queue mode can lose the end of a very short execution; this keeps such a job from staying reserved forever. Raise it for longer executions; 0 waits forever.",
+				displayOptions: { show: { '/mode': ['claimAndRun'] } },
+			},
+			{
 				displayName: 'Poll Interval (Seconds)',
 				name: 'pollIntervalSeconds',
 				type: 'number',

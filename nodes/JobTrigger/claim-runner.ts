@@ -16,6 +16,8 @@ interface Running {
 }
 
 const FINISH_ATTEMPTS = 4;
+/** What untilTimeout() returns when an execution's end did not arrive in time. */
+const TIMED_OUT = Symbol('timed out');
 const FINISH_RETRY_MS = 1000;
 /** A database call waits at most this long for the one before it (see serial()). */
 const LANE_WAIT_MS = 30_000;
@@ -138,12 +140,21 @@ export class ClaimRunner {
 
 	/** Waits for the execution to end, then finishes its job per On Execution End. Never rejects. */
 	private async follow(entry: Running, done: Promise<IRun>): Promise<void> {
-		let run: IRun | undefined;
+		let run: IRun | typeof TIMED_OUT | undefined;
 		let rejection: unknown;
 		try {
-			run = await done;
+			run = await this.untilTimeout(done);
 		} catch (error) {
 			rejection = error ?? new Error('the execution was stopped');
+		}
+		if (run === TIMED_OUT) {
+			entry.lost = true;
+			this.ctx.logger.warn(
+				`Job Trigger: the execution of job ${entry.jobId} did not report its end within ` +
+					`${this.settings.executionTimeoutMs / 1000} s (Execution Timeout); its lease is no longer renewed, ` +
+					`so the job runs again once the lease expires`,
+			);
+			return;
 		}
 		if (this.settings.onExecutionEnd === 'leaveToWorkflow' || entry.superseded || entry.lost) return;
 		if (this.closed) {
@@ -159,6 +170,23 @@ export class ClaimRunner {
 		}
 		entry.state = 'finishing';
 		await this.finish(entry, outcome);
+	}
+
+	/** The execution's IRun, or TIMED_OUT when Execution Timeout passes first (0 = no limit). */
+	private async untilTimeout(done: Promise<IRun>): Promise<IRun | typeof TIMED_OUT> {
+		const limit = this.settings.executionTimeoutMs;
+		if (!limit) return await done;
+		let timer: NodeJS.Timeout | undefined;
+		try {
+			return await Promise.race([
+				done,
+				new Promise<typeof TIMED_OUT>((resolve) => {
+					timer = setTimeout(() => resolve(TIMED_OUT), limit);
+				}),
+			]);
+		} finally {
+			clearTimeout(timer);
+		}
 	}
 
 	private async finish(entry: Running, outcome: Exclude<Outcome, { kind: 'unknown' }>): Promise<void> {

@@ -16,6 +16,8 @@ export interface TriggerSettings {
 	listen: boolean;
 	pollIntervalMs: number;
 	shutdownWaitMs: number;
+	/** 0 = wait for the end of an execution forever. */
+	executionTimeoutMs: number;
 }
 
 export function readSettings(ctx: ITriggerFunctions): TriggerSettings {
@@ -43,5 +45,6 @@ export function readSettings(ctx: ITriggerFunctions): TriggerSettings {
 		listen: options.listen !== false,
 		pollIntervalMs: integer('Poll Interval (Seconds)', options.pollIntervalSeconds ?? 5, 1, 3600) * 1000,
 		shutdownWaitMs: integer('Wait on Deactivation (Seconds)', options.shutdownWaitSeconds ?? 10, 0, 300) * 1000,
+		executionTimeoutMs: integer('Execution Timeout (Seconds)', options.executionTimeoutSeconds ?? 3600, 0, 604800) * 1000,
 	};
 }

@@ -207,6 +207,25 @@ test('heartbeats keep a long execution\'s job reserved (lease 2 s, execution 5 s
 	expect(trigger.emitted).toHaveLength(1);
 });
 
+test('Execution Timeout: an execution whose end never arrives stops being renewed; the job runs again after its lease', async () => {
+	const [id] = await enqueue(db.pool, 'lost-end', [{}]);
+	const trigger = await start({
+		queue: 'lost-end',
+		leaseSeconds: 2,
+		options: { pollIntervalSeconds: 1, executionTimeoutSeconds: 1 },
+	});
+	await trigger.waitForEmits(1); // its donePromise is never settled: n8n lost the end of the execution
+	const t0 = performance.now();
+	await trigger.waitForEmits(2, 6000);
+	const waited = since(t0);
+	expect(trigger.emitted[1].data[0][0].json.id).toBe(id);
+	// not before the lease that was last renewed (at most 1 s in) expired
+	expect(waited).toBeGreaterThan(1500);
+	expect((await runsOf(db.pool, id)).map((r) => r.status)).toEqual(['lease_expired', 'running']);
+	trigger.emitted[1].donePromise!.resolve(fakeRun('success'));
+	await waitFor(async () => (await jobsOf(db.pool, 'lost-end'))[0].status === 'completed', 'the job completed by its second run');
+});
+
 test('a job cancelled while it runs is no longer renewed and not finished by the trigger', async () => {
 	const [id] = await enqueue(db.pool, 'cancel', [{}]);
 	const trigger = await start({ queue: 'cancel', leaseSeconds: 1, options: { pollIntervalSeconds: 60 } });
