@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalStack } from './local-stack.mjs';
+import { copyWorkflow } from './provision.mjs';
 import { freePorts, waitUntil } from './util.mjs';
 
 const require = createRequire(import.meta.url);
@@ -267,15 +268,4 @@ async function waitForJob(db, id, statuses, timeoutMs) {
 
 async function deadLettered(db, jobId) {
 	return (await db.query('select 1 from mcp_jobs.dead_letter_queue where job_id = $1', [jobId])).rowCount === 1;
-}
-
-/** Imports a copy of a stored workflow (new name, new webhook ids) after `edit(node)` on each node. */
-async function copyWorkflow(api, id, name, edit) {
-	const wf = await api.getWorkflow(id);
-	const nodes = wf.nodes.map((n) => {
-		const node = structuredClone(n);
-		edit(node);
-		return node;
-	});
-	return api.importWorkflow({ name, nodes, connections: wf.connections, settings: { executionOrder: 'v1' } });
 }

@@ -43,12 +43,15 @@ export const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', '
  * @param {number} [options.n8nPort]        n8n port (default: a free one)
  * @param {string[]} [options.activate]     template files to activate
  * @param {Record<string, string|undefined>} [options.n8nEnv]  extra n8n environment
+ * @param {'regular'|'queue'} [options.mode]  n8n's execution mode (default regular)
+ * @param {number} [options.workers]       queue mode: how many `n8n worker` processes (default 1)
+ * @param {{ host?: string, port?: number }} [options.redis]  queue mode Redis (default 127.0.0.1:6379)
  * @param {AbortSignal} [options.signal]    checked between the steps: aborting stops what already started
  * @param {(line: string) => void} [options.log]
  * @returns {Promise<LocalStack>}
  */
 export async function startLocalStack(options) {
-	const { stateDir, persistent = false, databaseUrl, pgPort, n8nPort, activate = DEFAULT_ACTIVE, n8nEnv = {}, signal, log = (l) => console.log(l) } = options;
+	const { stateDir, persistent = false, databaseUrl, pgPort, n8nPort, activate = DEFAULT_ACTIVE, n8nEnv = {}, mode = 'regular', workers, redis, signal, log = (l) => console.log(l) } = options;
 	const step = () => signal?.throwIfAborted();
 	await mkdir(stateDir, { recursive: true });
 	const cleanups = [];
@@ -91,7 +94,7 @@ export async function startLocalStack(options) {
 		const n8nDb = await n8nDatabase(install, adminUrl, log);
 		if (n8nPort) await assertPortFree(n8nPort, 'stop what runs there (another n8n?) or set N8N_PORT to a free port');
 		step();
-		const n8n = await startN8n({ install, userFolder, databaseUrl: adminUrl, ...n8nDb, port: n8nPort, mode: 'regular', env: n8nEnv, log });
+		const n8n = await startN8n({ install, userFolder, databaseUrl: adminUrl, ...n8nDb, port: n8nPort, mode, workers, redis, env: n8nEnv, log });
 		cleanups.push(() => n8n.stop());
 		const api = await connectApi({ baseUrl: n8n.baseUrl, ...n8n.owner, label: `${API_KEY_LABEL} ${new Date().toISOString()}` });
 		cleanups.push(() => api.dispose());

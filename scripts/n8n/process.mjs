@@ -500,7 +500,8 @@ export async function stopAllN8n() {
 function buildEnv(base, extra) {
 	const env = {};
 	for (const [k, v] of Object.entries(process.env)) {
-		if (/^(N8N_|DB_|QUEUE_|EXECUTIONS_|WEBHOOK_URL$|OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS$|NODE_OPTIONS$|GENERIC_TIMEZONE$)/.test(k)) continue;
+		// NODE_ENV=test (set by jest) makes n8n 2.40 exit silently at start
+		if (/^(N8N_|DB_|QUEUE_|EXECUTIONS_|WEBHOOK_URL$|OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS$|NODE_OPTIONS$|GENERIC_TIMEZONE$|NODE_ENV$|JEST_WORKER_ID$)/.test(k)) continue;
 		env[k] = v;
 	}
 	Object.assign(env, base);

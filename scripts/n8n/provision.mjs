@@ -88,3 +88,14 @@ async function listAll(api, path) {
 	} while (cursor);
 	return out;
 }
+
+/** Imports a copy of a stored workflow under a new name after `edit(node)` on each node; returns its id. */
+export async function copyWorkflow(api, id, name, edit, settings = { executionOrder: 'v1' }) {
+	const wf = await api.getWorkflow(id);
+	const nodes = wf.nodes.map((n) => {
+		const node = structuredClone(n);
+		edit(node);
+		return node;
+	});
+	return api.importWorkflow({ name, nodes, connections: wf.connections, settings });
+}
