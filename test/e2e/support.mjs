@@ -1,0 +1,106 @@
+// Shared parts of the end-to-end tests: a real n8n 2.40.7 with the built package, the queue database, and
+// assertions on what the workers left in mcp_jobs. Run with `npm run test:e2e` (node:test, one file at a time).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalStack } from '../../scripts/n8n/local-stack.mjs';
+import { waitUntil } from '../../scripts/n8n/util.mjs';
+
+const require = createRequire(import.meta.url);
+const { Client } = require('pg');
+
+export const TEMPLATES = [
+	'instant-worker.json',
+	'scheduled-worker.json',
+	'enqueue-http-api.json',
+	'dlq-alerting.json',
+	'maintenance.json',
+	'error-handler.json',
+];
+
+/**
+ * Starts the local stack (embedded Postgres unless DATABASE_URL, n8n with the package, credentials, templates)
+ * in a throwaway state dir. `close()` prints n8n's log tail when a test marked the run failed.
+ */
+export async function openStack(options = {}) {
+	const stateDir = await mkdtemp(join(tmpdir(), 'e2e-'));
+	const redis = { host: process.env.REDIS_HOST || '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379) };
+	const stack = await startLocalStack({ stateDir, persistent: false, databaseUrl: process.env.DATABASE_URL, redis, log: () => undefined, ...options });
+	const db = new Client({ connectionString: stack.queueUrl });
+	await db.connect();
+	let failed = false;
+	return {
+		...stack,
+		db,
+		wf: (file) => stack.workflows[file].id,
+		markFailed: () => (failed = true),
+		async close() {
+			if (failed) console.error(`--- n8n log tail ---\n${stack.n8n.logs().split('\n').slice(-60).join('\n')}`);
+			await db.end().catch(() => undefined);
+			await stack.stop();
+			await rm(stateDir, { recursive: true, force: true });
+		},
+	};
+}
+
+/** Wraps a test body so a failure prints n8n's log tail when the stack closes. */
+export const guarded = (getStack) => (fn) => async () => {
+	try {
+		await fn();
+	} catch (error) {
+		getStack()?.markFailed();
+		throw error;
+	}
+};
+
+/** Enqueues `count` jobs in one enqueue_jobs call; `spec(i)` gives each job's fields. Returns the ids. */
+export async function enqueueMany(db, count, spec) {
+	const jobs = Array.from({ length: count }, (_, i) => ({ source: 'e2e', job_type: 'example', ...spec(i) }));
+	const { rows } = await db.query('select id from mcp_jobs.enqueue_jobs($1::jsonb) order by ordinal', [JSON.stringify(jobs)]);
+	return rows.map((r) => r.id);
+}
+
+/** Waits until none of the jobs is queued or running; reports progress every 15 s. */
+export async function waitUntilFinished(db, ids, { timeoutMs, label }) {
+	const t0 = Date.now();
+	let lastReport = t0;
+	let counts = {};
+	await waitUntil(
+		async () => {
+			const { rows } = await db.query('select status, count(*)::int as n from mcp_jobs.jobs where id = any($1::uuid[]) group by status', [ids]);
+			counts = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+			if (Date.now() - lastReport > 15_000) {
+				lastReport = Date.now();
+				console.log(`  ${label}: ${JSON.stringify(counts)} after ${Math.round((Date.now() - t0) / 1000)} s`);
+			}
+			return !counts.queued && !counts.running;
+		},
+		{ timeoutMs, intervalMs: 500, what: `${label}: every job finished`, details: () => JSON.stringify(counts) },
+	);
+	return { seconds: (Date.now() - t0) / 1000, counts };
+}
+
+/** Per job: its status, attempts, its runs (statuses and worker ids, oldest first) and dead letters. */
+export async function outcomes(db, ids) {
+	const { rows } = await db.query(
+		`select j.id, j.status, j.attempts,
+		        array(select r.status from mcp_jobs.job_runs r where r.job_id = j.id order by r.attempt) as runs,
+		        array(select r.worker_id from mcp_jobs.job_runs r where r.job_id = j.id order by r.attempt) as workers,
+		        (select count(*)::int from mcp_jobs.dead_letter_queue d where d.job_id = j.id) as dead_letters
+		 from mcp_jobs.jobs j where j.id = any($1::uuid[])`,
+		[ids],
+	);
+	return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Pairs of runs of one job that overlapped in time (the later one started before the earlier one closed). */
+export async function overlappingRuns(db, ids) {
+	const { rows } = await db.query(
+		`select a.job_id, a.attempt as first, b.attempt as second
+		 from mcp_jobs.job_runs a join mcp_jobs.job_runs b on b.job_id = a.job_id and b.attempt > a.attempt
+		 where a.job_id = any($1::uuid[]) and b.started_at < coalesce(a.finished_at, 'infinity')`,
+		[ids],
+	);
+	return rows;
+}
