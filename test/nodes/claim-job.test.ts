@@ -1,21 +1,11 @@
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { connect, jsons, paired, resetCalls, rpcCallCount, runNode, TRANSPORTS, type Connection } from './support';
+import type { TestDatabase } from '../support/database';
+import { jsons, paired, rpcCallCount, runNode, TRANSPORTS, useConnection, type Connection } from './support';
 
 describe.each(TRANSPORTS)('Claim Job over %s', (transport) => {
+	const t = useConnection(transport, 'mcp_jobs.jobs');
 	let db: TestDatabase;
 	let conn: Connection;
-	beforeAll(async () => {
-		db = await createTestDatabase();
-		conn = await connect(transport, db);
-	});
-	afterAll(async () => {
-		await conn.close();
-		await db.drop();
-	});
-	beforeEach(async () => {
-		await db.pool.query('truncate mcp_jobs.jobs cascade');
-		resetCalls(conn);
-	});
+	beforeAll(() => ({ db, conn } = t));
 
 	const enqueue = (jobType: string, priority: number, queue = 'default') =>
 		db.pool.query(`select mcp_jobs.enqueue_job('t', $1, '{}', $2, p_queue => $3) as id`, [jobType, priority, queue]);

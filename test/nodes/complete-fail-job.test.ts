@@ -1,21 +1,11 @@
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { connect, jsons, paired, resetCalls, rpcCallCount, runNode, TRANSPORTS, type Connection } from './support';
+import type { TestDatabase } from '../support/database';
+import { jsons, paired, rpcCallCount, runNode, TRANSPORTS, useConnection, type Connection } from './support';
 
 describe.each(TRANSPORTS)('Complete/Fail Job over %s', (transport) => {
+	const t = useConnection(transport, 'mcp_jobs.jobs, mcp_jobs.dead_letter_queue');
 	let db: TestDatabase;
 	let conn: Connection;
-	beforeAll(async () => {
-		db = await createTestDatabase();
-		conn = await connect(transport, db);
-	});
-	afterAll(async () => {
-		await conn.close();
-		await db.drop();
-	});
-	beforeEach(async () => {
-		await db.pool.query('truncate mcp_jobs.jobs, mcp_jobs.dead_letter_queue cascade');
-		resetCalls(conn);
-	});
+	beforeAll(() => ({ db, conn } = t));
 
 	/** Enqueues n jobs and claims them for worker w; returns the claimed rows. */
 	async function claimed(n: number, opts: { maxRetries?: number } = {}) {

@@ -1,21 +1,11 @@
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { connect, jsons, paired, resetCalls, rpcCallCount, runNode, TRANSPORTS, type Connection } from './support';
+import type { TestDatabase } from '../support/database';
+import { jsons, paired, rpcCallCount, runNode, TRANSPORTS, useConnection, type Connection } from './support';
 
 describe.each(TRANSPORTS)('Enqueue Job over %s', (transport) => {
+	const t = useConnection(transport, 'mcp_jobs.jobs');
 	let db: TestDatabase;
 	let conn: Connection;
-	beforeAll(async () => {
-		db = await createTestDatabase();
-		conn = await connect(transport, db);
-	});
-	afterAll(async () => {
-		await conn.close();
-		await db.drop();
-	});
-	beforeEach(async () => {
-		await db.pool.query('truncate mcp_jobs.jobs cascade');
-		resetCalls(conn);
-	});
+	beforeAll(() => ({ db, conn } = t));
 
 	it('enqueues every input item in one call, payload = the item, output paired in order', async () => {
 		const input = [{ orderId: 1 }, { orderId: 2 }, { orderId: 3 }];

@@ -1,20 +1,11 @@
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { connect, jsons, paired, resetCalls, rpcCallCount, runNode, TRANSPORTS, type Connection } from './support';
+import type { TestDatabase } from '../support/database';
+import { jsons, paired, resetCalls, rpcCallCount, runNode, TRANSPORTS, useConnection, type Connection } from './support';
 
 describe.each(TRANSPORTS)('Job Queue over %s', (transport) => {
+	const t = useConnection(transport, 'mcp_jobs.jobs, mcp_jobs.dead_letter_queue, mcp_jobs.queue_settings, mcp_jobs.metrics');
 	let db: TestDatabase;
 	let conn: Connection;
-	beforeAll(async () => {
-		db = await createTestDatabase();
-		conn = await connect(transport, db);
-	});
-	afterAll(async () => {
-		await conn.close();
-		await db.drop();
-	});
-	beforeEach(async () => {
-		await db.pool.query('truncate mcp_jobs.jobs, mcp_jobs.dead_letter_queue, mcp_jobs.queue_settings, mcp_jobs.metrics cascade');
-	});
+	beforeAll(() => ({ db, conn } = t));
 
 	const sql = async (text: string, values: unknown[] = []) => (await db.pool.query(text, values)).rows;
 	const byId = (id: string) => ({ __rl: true, mode: 'id', value: id });

@@ -7,7 +7,7 @@ import { EnqueueJob } from '../../nodes/EnqueueJob/EnqueueJob.node';
 import { JobQueue } from '../../nodes/JobQueue/JobQueue.node';
 import { PostgresTransport } from '../../nodes/shared/transport/postgres-transport';
 import { SupabaseTransport } from '../../nodes/shared/transport/supabase-transport';
-import type { TestDatabase } from '../support/database';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 import { runWorkflow, type WorkflowRun } from '../support/n8n/run-workflow';
 
 export type TransportName = 'postgres' | 'supabaseApi';
@@ -83,3 +83,24 @@ export async function runNode(
 
 export const jsons = (items: INodeExecutionData[]) => items.map((i) => i.json);
 export const paired = (items: INodeExecutionData[]) => items.map((i) => i.pairedItem);
+
+/**
+ * For a describe block: a fresh test database and a connection over `transport` (closed after), with `tables`
+ * truncated and the RPC call counter reset before each test. Read db/conn inside hooks and tests.
+ */
+export function useConnection(transport: TransportName, tables: string): { db: TestDatabase; conn: Connection } {
+	const ctx = {} as { db: TestDatabase; conn: Connection };
+	beforeAll(async () => {
+		ctx.db = await createTestDatabase();
+		ctx.conn = await connect(transport, ctx.db);
+	});
+	afterAll(async () => {
+		await ctx.conn.close();
+		await ctx.db.drop();
+	});
+	beforeEach(async () => {
+		await ctx.db.pool.query(`truncate ${tables} cascade`);
+		resetCalls(ctx.conn);
+	});
+	return ctx;
+}
