@@ -2,27 +2,14 @@
 // wake-up latency (LISTEN and poll), the concurrency cap, finishing jobs, heartbeats, scheduled jobs, deactivation.
 import { NodeOperationError, createRunExecutionData, type INodeParameters, type IRun } from 'n8n-workflow';
 import { JobTrigger } from '../../nodes/JobTrigger/JobTrigger.node';
-import { closeAllPools } from '../../nodes/shared/transport/postgres-transport';
-import { createTestDatabase, TestDatabase } from '../support/database';
+import type { TestDatabase } from '../support/database';
 import { fakeRun, startTrigger, type StartedTrigger } from '../support/n8n/run-workflow';
-import { enqueue, enqueueN, jobsOf, postgresCredentials, runsOf, since, sleep, waitFor } from './helpers';
+import { enqueue, enqueueN, jobsOf, postgresCredentials, runsOf, since, sleep, useTriggerDatabase, waitFor } from './helpers';
 
+const env = useTriggerDatabase();
+const started = env.started;
 let db: TestDatabase;
-beforeAll(async () => {
-	db = await createTestDatabase();
-});
-afterAll(async () => {
-	await closeAllPools();
-	await db.drop();
-});
-
-const started: StartedTrigger[] = [];
-afterEach(async () => {
-	// end the executions a test left running (settling a settled deferred is a no-op), then deactivate
-	const triggers = started.splice(0);
-	for (const t of triggers) for (const e of t.emitted) e.donePromise?.resolve(fakeRun('success'));
-	await Promise.all(triggers.map((t) => t.close()));
-});
+beforeAll(() => (db = env.db));
 
 async function start(parameters: INodeParameters): Promise<StartedTrigger> {
 	const trigger = await startTrigger(new JobTrigger(), { parameters, credentials: postgresCredentials(db.url) });

@@ -1,6 +1,9 @@
 // Helpers for the Job Trigger tests: enqueue/inspect through SQL, wait for conditions, credentials.
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import type { Pool } from 'pg';
+import { closeAllPools } from '../../nodes/shared/transport/postgres-transport';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { fakeRun, type StartedTrigger } from '../support/n8n/run-workflow';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -56,3 +59,25 @@ export async function waitFor<T>(probe: () => Promise<T> | T, what: string, time
 
 /** Milliseconds since `start` (performance.now()), rounded to 0.1 ms. */
 export const since = (start: number) => Math.round((performance.now() - start) * 10) / 10;
+
+/**
+ * For a test file: a fresh database (dropped after, with the nodes' pools), and `started`, where tests put
+ * the triggers they start: after each test their executions end and they are deactivated.
+ */
+export function useTriggerDatabase(): { db: TestDatabase; started: StartedTrigger[] } {
+	const ctx = { started: [] } as unknown as { db: TestDatabase; started: StartedTrigger[] };
+	beforeAll(async () => {
+		ctx.db = await createTestDatabase();
+	});
+	afterAll(async () => {
+		await closeAllPools();
+		await ctx.db.drop();
+	});
+	afterEach(async () => {
+		// end the executions a test left running (settling a settled deferred is a no-op), then deactivate
+		const triggers = ctx.started.splice(0);
+		for (const t of triggers) for (const e of t.emitted) e.donePromise?.resolve(fakeRun('success'));
+		await Promise.all(triggers.map((t) => t.close()));
+	});
+	return ctx;
+}

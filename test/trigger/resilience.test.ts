@@ -3,26 +3,15 @@
 import type { INodeParameters } from 'n8n-workflow';
 import { JobTrigger } from '../../nodes/JobTrigger/JobTrigger.node';
 import { closeAllPools } from '../../nodes/shared/transport/postgres-transport';
-import { createEmptyDatabase, createTestDatabase, TestDatabase } from '../support/database';
+import { createEmptyDatabase, type TestDatabase } from '../support/database';
 import { fakeRun, startTrigger, type StartTriggerOptions, type StartedTrigger } from '../support/n8n/run-workflow';
-import { enqueue, enqueueN, jobsOf, postgresCredentials, sleep, waitFor } from './helpers';
+import { enqueue, enqueueN, jobsOf, postgresCredentials, sleep, useTriggerDatabase, waitFor } from './helpers';
 import { startProxy } from './tcp-proxy';
 
+const env = useTriggerDatabase();
+const started = env.started;
 let db: TestDatabase;
-beforeAll(async () => {
-	db = await createTestDatabase();
-});
-afterAll(async () => {
-	await closeAllPools();
-	await db.drop();
-});
-
-const started: StartedTrigger[] = [];
-afterEach(async () => {
-	const triggers = started.splice(0);
-	for (const t of triggers) for (const e of t.emitted) e.donePromise?.resolve(fakeRun('success'));
-	await Promise.all(triggers.map((t) => t.close()));
-});
+beforeAll(() => (db = env.db));
 
 async function start(parameters: INodeParameters, opts: Partial<StartTriggerOptions> = {}): Promise<StartedTrigger> {
 	const trigger = await startTrigger(new JobTrigger(), { parameters, credentials: postgresCredentials(db.url), ...opts });
