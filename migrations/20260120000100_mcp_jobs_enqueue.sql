@@ -163,20 +163,17 @@ begin
       insert into mcp_jobs.job_events (job_id, event_type)
       select i.id, 'enqueued' from inserted i
     )
-    select s.ord, s.queue, s.idempotency_key,
-           coalesce(i.id, ex.id) as id,
-           coalesce(i.status, ex.status) as status,
-           coalesce(i.scheduled_at, ex.scheduled_at) as scheduled_at,
+    select s.ord, s.queue, s.idempotency_key, i.id, i.status, i.scheduled_at,
            (i.id is null or s.ord <> f.ord) as duplicate
     from specs s
     join firsts f on f.queue = s.queue and f.dedupe = s.dedupe
     left join inserted i on i.id = f.new_id
-    left join mcp_jobs.jobs ex
-      on i.id is null and ex.queue = s.queue and ex.idempotency_key = s.idempotency_key
     order by s.ord
   loop
     if r.id is null then
-      -- the key was inserted by a transaction that committed after this statement's snapshot
+      -- a repeated idempotency key: read the existing job by its unique index, one key at a time (a join with
+      -- jobs in the statement above can be planned as a sequential scan of the whole table). Also finds a key
+      -- inserted by a transaction that committed after that statement's snapshot.
       select j.id, j.status, j.scheduled_at into r.id, r.status, r.scheduled_at
       from mcp_jobs.jobs j
       where j.queue = r.queue and j.idempotency_key = r.idempotency_key;

@@ -46,6 +46,11 @@ as $$
   )::double precision;
 $$;
 
+-- Lookups of a batch's jobs and runs are written `id = any (array(...))`: the planner then takes the primary key
+-- for any batch size. A join with the batch instead is estimated from default row counts (100 for
+-- jsonb_array_elements, 1000 for a set-returning function) and can turn into a sequential scan of jobs, which
+-- keeps every finished job until cleanup_jobs: each call would then cost as much as the whole table.
+
 -- _lock_held: locks the jobs named by p_items ([{job_id, worker_id?, ...}]) and says per item whether
 -- the caller holds it (running, and claimed by worker_id when one is given). Lock order is by id (no deadlocks).
 create or replace function mcp_jobs._lock_held(p_items jsonb, p_single boolean)
@@ -77,7 +82,7 @@ begin
     select j.id, j.status, j.worker_id, j.queue, j.run_id, j.attempts, j.max_retries,
            j.retry_delay_seconds, j.started_at
     from mcp_jobs.jobs j
-    where j.id in (select f.jid from firsts f)
+    where j.id = any (array(select f.jid from firsts f))
     order by j.id
     for update
   )
@@ -134,6 +139,7 @@ begin
                                                   mcp_jobs._backoff_seconds(j.retry_delay_seconds, j.attempts))) as next_at
     from input i
     join mcp_jobs.jobs j on j.id = i.id
+    where j.id = any (p_ids)
   ),
   dlq as (
     insert into mcp_jobs.dead_letter_queue (job_id, queue, source, job_type, payload, final_error, attempts)
@@ -152,7 +158,7 @@ begin
         lease_expires_at = null,
         updated_at = now()
     from decided d
-    where j.id = d.id
+    where j.id = any (p_ids) and j.id = d.id
     returning j.id
   ),
   runs as (
@@ -162,7 +168,7 @@ begin
         duration_ms = (extract(epoch from (now() - r.started_at)) * 1000)::integer,
         error = d.err
     from decided d
-    where r.id = d.run_id and r.status = 'running'
+    where r.id = any (array(select d2.run_id from decided d2)) and r.id = d.run_id and r.status = 'running'
   ),
   events as (
     insert into mcp_jobs.job_events (job_id, run_id, event_type, message, data)
@@ -358,7 +364,8 @@ as $$
         finished_at = now(),
         updated_at = now()
     from held h
-    where h.error_code is null and j.id = h.job_id
+    where j.id = any (array(select h2.job_id from held h2 where h2.error_code is null))
+      and h.error_code is null and j.id = h.job_id
     returning j.id, j.run_id, j.result
   ),
   runs as (
@@ -368,7 +375,7 @@ as $$
         duration_ms = (extract(epoch from (now() - r.started_at)) * 1000)::integer,
         result = d.result
     from done d
-    where r.id = d.run_id
+    where r.id = any (array(select d2.run_id from done d2)) and r.id = d.run_id
   ),
   events as (
     insert into mcp_jobs.job_events (job_id, run_id, event_type)
@@ -570,7 +577,8 @@ as $$
         progress = coalesce(c.progress, j.progress),
         updated_at = now()
     from checked c
-    where c.code is null and j.id = c.job_id
+    where j.id = any (array(select c2.job_id from checked c2 where c2.code is null))
+      and c.code is null and j.id = c.job_id
     returning j.id, j.lease_expires_at, j.progress
   ),
   events as (
@@ -676,7 +684,7 @@ begin
         when j.id is null then format('job %s not found: check the job id', i.jid)
       end as message
     from input i
-    left join mcp_jobs.jobs j on j.id = i.jid
+    left join mcp_jobs.jobs j on j.id = i.jid and j.id = any (array(select i2.jid from input i2))
   ),
   inserted as (
     insert into mcp_jobs.job_events (job_id, run_id, event_type, message, data)
