@@ -1,6 +1,6 @@
 // One cell run in a child process (Node 22): setup, timed enqueue, timed drain, check, latency test, teardown.
 // Argument: JSON {cell, url, jobs, samples}. Sends {type:'result', result} (or {type:'error'}) over IPC.
-// A cell without drain() is a latency-only cell (the Job Trigger's poll mode).
+// A cell without drain() is a latency-only cell (the Job Trigger's poll mode); one without latency() drains only.
 import { cpus } from 'node:os';
 import { loadCell } from './cells/index.mjs';
 import { latencySummary } from './lib/stats.mjs';
@@ -37,8 +37,10 @@ async function main() {
 			parts.push(`enqueue ${Math.round(result.enqueuePerSec)}/s, drain ${Math.round(result.drainPerSec)}/s`);
 		}
 		const samples = Math.min(arg.samples, cell.maxSamples ?? Infinity);
-		result.latency = latencySummary(await cell.latency(samples));
-		parts.push(`latency p50 ${result.latency.p50.toFixed(2)} ms p99 ${result.latency.p99.toFixed(2)} ms (n=${samples})`);
+		if (cell.latency && samples > 0) {
+			result.latency = latencySummary(await cell.latency(samples));
+			parts.push(`latency p50 ${result.latency.p50.toFixed(2)} ms p99 ${result.latency.p99.toFixed(2)} ms (n=${samples})`);
+		}
 		log(parts.join(', '));
 		return result;
 	} finally {

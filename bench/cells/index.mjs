@@ -18,7 +18,18 @@ export const CELLS = [
 	{ name: 'pgboss-batch100', system: 'pg-boss 12.38.0', module: './pg-boss.mjs', options: { batchSize: 100 } },
 	{ name: 'trigger-listen', system: 'Job Trigger node (mcp_jobs)', module: './job-trigger.mjs', options: { listen: true, pollIntervalSeconds: 5, maxJobs: 5000 }, needs: ['dist', 'ts'] },
 	{ name: 'trigger-poll-1s', system: 'Job Trigger node (mcp_jobs)', module: './job-trigger.mjs', options: { listen: false, pollIntervalSeconds: 1, drain: false, maxSamples: 40, warmup: 2 }, needs: ['dist', 'ts'] },
-	{ name: 'n8n-scheduled-worker', system: 'n8n 2.40.7 + scheduled-worker.json', module: './n8n-scheduled.mjs', options: {}, needs: ['dist'], optIn: '--n8n' },
+	{
+		name: 'n8n-scheduled-worker', system: 'n8n 2.40.7: scheduled-worker.json', module: './n8n-worker.mjs', needs: ['dist'], optIn: '--n8n',
+		options: {
+			template: 'scheduled-worker.json', maxJobs: 3000,
+			edits: { 'Every 30 Seconds': { rule: { interval: [{ field: 'seconds', secondsInterval: 1 }] } }, 'Claim Job': { batchSize: 100 } },
+			describe: 'template with schedule every 1 s (not 30 s) and Batch Size 100 (not 10)',
+		},
+	},
+	{
+		name: 'n8n-instant-worker', system: 'n8n 2.40.7: instant-worker.json', module: './n8n-worker.mjs', needs: ['dist'], optIn: '--n8n',
+		options: { template: 'instant-worker.json', maxJobs: 1000, latencySamples: 50, describe: 'template as shipped: Job Trigger, max 5 concurrent executions' },
+	},
 ];
 
 // A/B runs of SQL changes: BENCH_BASE_MIGRATIONS=<dir with the old migrations/*.sql> adds a "-base" twin of

@@ -1,0 +1,106 @@
+// Cell (--n8n): jobs/s through a real n8n 2.40.7 (regular mode, the harness in scripts/n8n) running a copy
+// of a worker template from workflows/ with this package installed as a community package. The copy differs
+// from the template only where the cell's `edits` say (e.g. the scheduled worker's interval and batch size):
+// the shipped scheduled worker claims 10 jobs every 30 s, which caps it at 0.33 jobs/s by design.
+// Setup (n8n start, credentials, import) is not timed; the drain is timed from activating the copy until the
+// database shows every job completed. Latency (instant worker only): enqueue -> claim, from the job's own
+// created_at and started_at (both the database's clock), sequentially.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { BENCH_DIR, REPO_DIR } from '../lib/deps.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const harness = () => import('../../scripts/n8n/index.mjs');
+
+export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, describe }) {
+	const config = { template, edits, n8n: 'regular mode, executions saved (n8n defaults)', describe };
+	let url;
+	let pool;
+	let stack;
+	let stateDir;
+	let workflowId;
+
+	async function completed() {
+		const { rows: [{ n }] } = await pool.query(
+			"select count(*)::int as n from mcp_jobs.jobs where queue = 'default' and status = 'completed'");
+		return n;
+	}
+
+	const cell = {
+		config,
+		maxJobs,
+		maxSamples: latencySamples,
+		async setup(ctx) {
+			url = ctx.url;
+			pool = new pg.Pool({ connectionString: url, max: 2 });
+			pool.on('error', () => undefined);
+			const { startLocalStack, upsertCredential, JOBS_CREDENTIAL, jobsCredentialData } = await harness();
+			stateDir = await mkdtemp(join(BENCH_DIR, '.cache', 'n8n-state-'));
+			const t0 = performance.now();
+			// nothing activated: the cell activates its own copy when the drain starts
+			stack = await startLocalStack({ stateDir, databaseUrl: url, activate: [], log: (l) => ctx.log(l) });
+			config.startupSeconds = Math.round((performance.now() - t0) / 100) / 10;
+			const credential = await upsertCredential(stack.api, { ...JOBS_CREDENTIAL, data: jobsCredentialData(url) });
+			const workflow = JSON.parse(await readFile(join(REPO_DIR, 'workflows', template), 'utf8'));
+			workflow.name = `bench: ${workflow.name}`;
+			for (const node of workflow.nodes) {
+				Object.assign(node.parameters, edits[node.name] ?? {});
+				if (node.credentials?.supabaseJobsApi) node.credentials.supabaseJobsApi = { id: credential.id, name: credential.name };
+			}
+			workflowId = await stack.api.importWorkflow(workflow);
+		},
+
+		async enqueue(n) {
+			for (let start = 0; start < n; start += 1000) {
+				const jobs = Array.from({ length: Math.min(1000, n - start) }, (_, k) =>
+					({ source: 'bench', job_type: 'example', payload: { i: start + k } }));
+				await pool.query('select 1 from mcp_jobs.enqueue_jobs($1::jsonb)', [JSON.stringify(jobs)]);
+			}
+		},
+
+		async drain() {
+			const { rows: [{ n: expected }] } = await pool.query("select count(*)::int as n from mcp_jobs.jobs where queue = 'default'");
+			await stack.api.activateWorkflow(workflowId);
+			let last = -1;
+			let lastChange = performance.now();
+			for (;;) {
+				const n = await completed();
+				if (n === expected) break;
+				if (n !== last) [last, lastChange] = [n, performance.now()];
+				if (performance.now() - lastChange > 120_000) throw new Error(`n8n completed ${n} of ${expected} jobs, none in the last 2 minutes`);
+				await sleep(100);
+			}
+			const { rows: [s] } = await pool.query(`select count(*)::int as failed_runs from mcp_jobs.job_runs where status <> 'completed'`);
+			return { processed: expected, detail: s };
+		},
+
+		async teardown() {
+			await stack?.stop();
+			await pool?.end();
+			if (stateDir) await rm(stateDir, { recursive: true, force: true });
+		},
+	};
+	if (latencySamples > 0) {
+		// the copy is active after the drain; each job is claimed by the trigger and its id read back
+		cell.latency = async (samples) => {
+			const out = [];
+			for (let i = 0; i < samples + 3; i++) {
+				const { rows: [{ id }] } = await pool.query(
+					`select id from mcp_jobs.enqueue_jobs($1::jsonb)`, [JSON.stringify([{ source: 'bench', job_type: 'example', payload: { lat: i } }])]);
+				for (let k = 0; ; k++) {
+					const { rows: [j] } = await pool.query(
+						'select extract(epoch from (started_at - created_at)) * 1000 as ms, status from mcp_jobs.jobs where id = $1', [id]);
+					if (j.status === 'completed') {
+						if (i >= 3) out.push(Number(j.ms));
+						break;
+					}
+					if (k > 600) throw new Error(`job ${id} not completed within 30 s`);
+					await sleep(50);
+				}
+			}
+			return out;
+		};
+	}
+	return cell;
+}
