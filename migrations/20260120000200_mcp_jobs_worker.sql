@@ -37,19 +37,26 @@ $$;
 -- capped at one hour (or at the base, when the base is longer).
 create or replace function mcp_jobs._backoff_seconds(p_base integer, p_attempt integer)
 returns double precision
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  select least(
+begin
+  return least(
     p_base * power(2, least(greatest(p_attempt, 1) - 1, 30)) * (1 + 0.1 * random()),
     greatest(3600, p_base)
   )::double precision;
+end;
 $$;
 
 -- Lookups of a batch's jobs and runs are written `id = any (array(...))`: the planner then takes the primary key
 -- for any batch size. A join with the batch instead is estimated from default row counts (100 for
 -- jsonb_array_elements, 1000 for a set-returning function) and can turn into a sequential scan of jobs, which
 -- keeps every finished job until cleanup_jobs: each call would then cost as much as the whole table.
+--
+-- The per-call bodies (_start_runs, _complete, _fail, _heartbeat) are plpgsql, not SQL functions: PostgreSQL
+-- before 18 plans every statement of a SQL function on each call, while plpgsql keeps its plans per session.
+-- _start_runs forces the generic plan: for `id = any (p_ids)` the planner otherwise judges the custom plan
+-- cheaper each time and re-plans every claim (a quarter of a single-job claim's database time).
 
 -- _lock_held: locks the jobs named by p_items ([{job_id, worker_id?, ...}]) and says per item whether
 -- the caller holds it (running, and claimed by worker_id when one is given). Lock order is by id (no deadlocks).
@@ -299,32 +306,37 @@ $$;
 -- _start_runs: marks locked queued jobs running for p_worker_id, opens their runs, logs 'started'.
 create or replace function mcp_jobs._start_runs(p_ids uuid[], p_worker_id text, p_lease_seconds integer)
 returns setof mcp_jobs.jobs
-language sql volatile
+language plpgsql volatile
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
-  with started as (
-    update mcp_jobs.jobs j
-    set status = 'running',
-        worker_id = p_worker_id,
-        attempts = j.attempts + 1,
-        run_id = gen_random_uuid(),
-        lease_expires_at = now() + make_interval(secs => p_lease_seconds),
-        started_at = now(),
-        progress = null,
-        updated_at = now()
-    where j.id = any (p_ids)
-    returning j.*
-  ),
-  runs as (
-    insert into mcp_jobs.job_runs (id, job_id, attempt, worker_id, status, started_at)
-    select s.run_id, s.id, s.attempts, p_worker_id, 'running', now() from started s
-  ),
-  events as (
-    insert into mcp_jobs.job_events (job_id, run_id, event_type, data)
-    select s.id, s.run_id, 'started', jsonb_build_object('attempt', s.attempts, 'worker_id', p_worker_id)
-    from started s
-  )
-  select * from started s order by s.priority, s.scheduled_at, s.seq;
+#variable_conflict use_column
+begin
+  return query
+    with started as (
+      update mcp_jobs.jobs j
+      set status = 'running',
+          worker_id = p_worker_id,
+          attempts = j.attempts + 1,
+          run_id = gen_random_uuid(),
+          lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+          started_at = now(),
+          progress = null,
+          updated_at = now()
+      where j.id = any (p_ids)
+      returning j.*
+    ),
+    runs as (
+      insert into mcp_jobs.job_runs (id, job_id, attempt, worker_id, status, started_at)
+      select s.run_id, s.id, s.attempts, p_worker_id, 'running', now() from started s
+    ),
+    events as (
+      insert into mcp_jobs.job_events (job_id, run_id, event_type, data)
+      select s.id, s.run_id, 'started', jsonb_build_object('attempt', s.attempts, 'worker_id', p_worker_id)
+      from started s
+    )
+    select * from started s order by s.priority, s.scheduled_at, s.seq;
+end;
 $$;
 
 -- complete_jobs: completes a batch [{job_id, result?, worker_id?}] in one call; one row per item, in order.
@@ -348,45 +360,49 @@ create or replace function mcp_jobs._complete(p_jobs jsonb, p_single boolean)
 returns table (
   ordinal integer, job_id uuid, ok boolean, status text, finished_at timestamptz, error_code text, error_message text
 )
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  with held as materialized (
-    select * from mcp_jobs._lock_held(p_jobs, p_single)
-  ),
-  done as (
-    update mcp_jobs.jobs j
-    set status = 'completed',
-        result = case when h.item ? 'result' and jsonb_typeof(h.item -> 'result') <> 'null' then h.item -> 'result' end,
-        progress = 100,
-        error = null,
-        lease_expires_at = null,
-        finished_at = now(),
-        updated_at = now()
+#variable_conflict use_column
+begin
+  return query
+    with held as materialized (
+      select * from mcp_jobs._lock_held(p_jobs, p_single)
+    ),
+    done as (
+      update mcp_jobs.jobs j
+      set status = 'completed',
+          result = case when h.item ? 'result' and jsonb_typeof(h.item -> 'result') <> 'null' then h.item -> 'result' end,
+          progress = 100,
+          error = null,
+          lease_expires_at = null,
+          finished_at = now(),
+          updated_at = now()
+      from held h
+      where j.id = any (array(select h2.job_id from held h2 where h2.error_code is null))
+        and h.error_code is null and j.id = h.job_id
+      returning j.id, j.run_id, j.result
+    ),
+    runs as (
+      update mcp_jobs.job_runs r
+      set status = 'completed',
+          finished_at = now(),
+          duration_ms = (extract(epoch from (now() - r.started_at)) * 1000)::integer,
+          result = d.result
+      from done d
+      where r.id = any (array(select d2.run_id from done d2)) and r.id = d.run_id
+    ),
+    events as (
+      insert into mcp_jobs.job_events (job_id, run_id, event_type)
+      select d.id, d.run_id, 'completed' from done d
+    )
+    select h.ord, h.job_id, h.error_code is null,
+           case when h.error_code is null then 'completed' end,
+           case when h.error_code is null then now() end,
+           h.error_code, h.error_message
     from held h
-    where j.id = any (array(select h2.job_id from held h2 where h2.error_code is null))
-      and h.error_code is null and j.id = h.job_id
-    returning j.id, j.run_id, j.result
-  ),
-  runs as (
-    update mcp_jobs.job_runs r
-    set status = 'completed',
-        finished_at = now(),
-        duration_ms = (extract(epoch from (now() - r.started_at)) * 1000)::integer,
-        result = d.result
-    from done d
-    where r.id = any (array(select d2.run_id from done d2)) and r.id = d.run_id
-  ),
-  events as (
-    insert into mcp_jobs.job_events (job_id, run_id, event_type)
-    select d.id, d.run_id, 'completed' from done d
-  )
-  select h.ord, h.job_id, h.error_code is null,
-         case when h.error_code is null then 'completed' end,
-         case when h.error_code is null then now() end,
-         h.error_code, h.error_message
-  from held h
-  order by h.ord;
+    order by h.ord;
+end;
 $$;
 
 -- complete_job: marks a running job completed with p_result; raises PT404/PT409 if the caller does not hold it.
@@ -421,56 +437,60 @@ returns table (
   ordinal integer, job_id uuid, ok boolean, status text, will_retry boolean, next_attempt_at timestamptz,
   attempts integer, dead_letter_id uuid, error_code text, error_message text
 )
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  with held as materialized (
-    select h.*,
-           case when p_single then 'p_' else format('p_jobs[%s].', h.ord - 1) end as prefix,
-           h.item -> 'retryable' as retryable_raw,
-           h.item -> 'retry_delay_seconds' as delay_raw
-    from mcp_jobs._lock_held(p_jobs, p_single) h
-  ),
-  checked as materialized (
-    select h.ord, h.job_id, h.prefix,
-           case
-             when h.error_code is not null then h.error_code
-             when jsonb_typeof(h.retryable_raw) not in ('boolean', 'null') then '22023'
-             when jsonb_typeof(h.delay_raw) not in ('number', 'null') then '22023'
-             when jsonb_typeof(h.delay_raw) = 'number'
-              and ((h.delay_raw)::numeric not between 0 and 2592000 or (h.delay_raw)::numeric % 1 <> 0) then '22023'
-           end as code,
-           case
-             when h.error_code is not null then h.error_message
-             when jsonb_typeof(h.retryable_raw) not in ('boolean', 'null') then
-               format('%sretryable must be true or false, got %s', h.prefix, h.retryable_raw)
-             else format('%sretry_delay_seconds must be a whole number of seconds from 0 to 2592000, got %s',
-                         h.prefix, h.delay_raw)
-           end as message,
-           case jsonb_typeof(h.item -> 'error')
-             when 'string' then nullif(h.item ->> 'error', '')
-             when 'object' then coalesce(h.item -> 'error' ->> 'message', (h.item -> 'error')::text)
-             when 'null' then null
-             else (h.item -> 'error')::text
-           end as err,
-           case when jsonb_typeof(h.retryable_raw) = 'boolean' then (h.retryable_raw)::boolean end as retryable,
-           case when jsonb_typeof(h.delay_raw) = 'number' then (h.delay_raw)::numeric end as delay
-    from held h
-  ),
-  failed as materialized (
-    select f.*
-    from mcp_jobs._fail_locked(
-      array(select c.job_id from checked c where c.code is null order by c.ord),
-      array(select coalesce(c.err, 'job failed (no error message given)') from checked c where c.code is null order by c.ord),
-      array(select c.retryable from checked c where c.code is null order by c.ord),
-      array(select c.delay::integer from checked c where c.code is null order by c.ord),
-      'failed') f
-  )
-  select c.ord, c.job_id, c.code is null, f.status, f.will_retry, f.next_attempt_at, f.attempts, f.dead_letter_id,
-         c.code, case when c.code is not null then c.message end
-  from checked c
-  left join failed f on c.code is null and f.job_id = c.job_id
-  order by c.ord;
+#variable_conflict use_column
+begin
+  return query
+    with held as materialized (
+      select h.*,
+             case when p_single then 'p_' else format('p_jobs[%s].', h.ord - 1) end as prefix,
+             h.item -> 'retryable' as retryable_raw,
+             h.item -> 'retry_delay_seconds' as delay_raw
+      from mcp_jobs._lock_held(p_jobs, p_single) h
+    ),
+    checked as materialized (
+      select h.ord, h.job_id, h.prefix,
+             case
+               when h.error_code is not null then h.error_code
+               when jsonb_typeof(h.retryable_raw) not in ('boolean', 'null') then '22023'
+               when jsonb_typeof(h.delay_raw) not in ('number', 'null') then '22023'
+               when jsonb_typeof(h.delay_raw) = 'number'
+                and ((h.delay_raw)::numeric not between 0 and 2592000 or (h.delay_raw)::numeric % 1 <> 0) then '22023'
+             end as code,
+             case
+               when h.error_code is not null then h.error_message
+               when jsonb_typeof(h.retryable_raw) not in ('boolean', 'null') then
+                 format('%sretryable must be true or false, got %s', h.prefix, h.retryable_raw)
+               else format('%sretry_delay_seconds must be a whole number of seconds from 0 to 2592000, got %s',
+                           h.prefix, h.delay_raw)
+             end as message,
+             case jsonb_typeof(h.item -> 'error')
+               when 'string' then nullif(h.item ->> 'error', '')
+               when 'object' then coalesce(h.item -> 'error' ->> 'message', (h.item -> 'error')::text)
+               when 'null' then null
+               else (h.item -> 'error')::text
+             end as err,
+             case when jsonb_typeof(h.retryable_raw) = 'boolean' then (h.retryable_raw)::boolean end as retryable,
+             case when jsonb_typeof(h.delay_raw) = 'number' then (h.delay_raw)::numeric end as delay
+      from held h
+    ),
+    failed as materialized (
+      select f.*
+      from mcp_jobs._fail_locked(
+        array(select c.job_id from checked c where c.code is null order by c.ord),
+        array(select coalesce(c.err, 'job failed (no error message given)') from checked c where c.code is null order by c.ord),
+        array(select c.retryable from checked c where c.code is null order by c.ord),
+        array(select c.delay::integer from checked c where c.code is null order by c.ord),
+        'failed') f
+    )
+    select c.ord, c.job_id, c.code is null, f.status, f.will_retry, f.next_attempt_at, f.attempts, f.dead_letter_id,
+           c.code, case when c.code is not null then c.message end
+    from checked c
+    left join failed f on c.code is null and f.job_id = c.job_id
+    order by c.ord;
+end;
 $$;
 
 -- fail_jobs: fails a batch [{job_id, error, worker_id?, retryable?, retry_delay_seconds?}] in one call; one row per
@@ -537,62 +557,66 @@ returns table (
   ordinal integer, job_id uuid, ok boolean, lease_expires_at timestamptz, progress integer,
   error_code text, error_message text
 )
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  with held as materialized (
-    select h.*,
-           case when p_single then 'p_' else format('p_jobs[%s].', h.ord - 1) end as prefix,
-           h.item -> 'lease_seconds' as lease_raw,
-           h.item -> 'progress' as progress_raw
-    from mcp_jobs._lock_held(p_jobs, p_single) h
-  ),
-  checked as materialized (
-    select h.ord, h.job_id, h.run_id,
-           case
-             when h.error_code is not null then h.error_code
-             when jsonb_typeof(h.lease_raw) not in ('number', 'null')
-               or (jsonb_typeof(h.lease_raw) = 'number'
-                   and ((h.lease_raw)::numeric not between 1 and 86400 or (h.lease_raw)::numeric % 1 <> 0)) then '22023'
-             when jsonb_typeof(h.progress_raw) not in ('number', 'null')
-               or (jsonb_typeof(h.progress_raw) = 'number'
-                   and ((h.progress_raw)::numeric not between 0 and 100 or (h.progress_raw)::numeric % 1 <> 0)) then '22023'
-           end as code,
-           case
-             when h.error_code is not null then h.error_message
-             when jsonb_typeof(h.lease_raw) not in ('number', 'null')
-               or (jsonb_typeof(h.lease_raw) = 'number'
-                   and ((h.lease_raw)::numeric not between 1 and 86400 or (h.lease_raw)::numeric % 1 <> 0)) then
-               format('%slease_seconds must be a whole number from 1 to 86400, got %s', h.prefix, h.lease_raw)
-             else format('%sprogress must be a whole number from 0 to 100 (percent), got %s', h.prefix, h.progress_raw)
-           end as message,
-           case when jsonb_typeof(h.lease_raw) = 'number' then (h.lease_raw)::numeric::integer else 300 end as lease,
-           case when jsonb_typeof(h.progress_raw) = 'number' then (h.progress_raw)::numeric::integer end as progress,
-           nullif(h.item ->> 'message', '') as msg
-    from held h
-  ),
-  extended as (
-    update mcp_jobs.jobs j
-    set lease_expires_at = now() + make_interval(secs => c.lease),
-        progress = coalesce(c.progress, j.progress),
-        updated_at = now()
+#variable_conflict use_column
+begin
+  return query
+    with held as materialized (
+      select h.*,
+             case when p_single then 'p_' else format('p_jobs[%s].', h.ord - 1) end as prefix,
+             h.item -> 'lease_seconds' as lease_raw,
+             h.item -> 'progress' as progress_raw
+      from mcp_jobs._lock_held(p_jobs, p_single) h
+    ),
+    checked as materialized (
+      select h.ord, h.job_id, h.run_id,
+             case
+               when h.error_code is not null then h.error_code
+               when jsonb_typeof(h.lease_raw) not in ('number', 'null')
+                 or (jsonb_typeof(h.lease_raw) = 'number'
+                     and ((h.lease_raw)::numeric not between 1 and 86400 or (h.lease_raw)::numeric % 1 <> 0)) then '22023'
+               when jsonb_typeof(h.progress_raw) not in ('number', 'null')
+                 or (jsonb_typeof(h.progress_raw) = 'number'
+                     and ((h.progress_raw)::numeric not between 0 and 100 or (h.progress_raw)::numeric % 1 <> 0)) then '22023'
+             end as code,
+             case
+               when h.error_code is not null then h.error_message
+               when jsonb_typeof(h.lease_raw) not in ('number', 'null')
+                 or (jsonb_typeof(h.lease_raw) = 'number'
+                     and ((h.lease_raw)::numeric not between 1 and 86400 or (h.lease_raw)::numeric % 1 <> 0)) then
+                 format('%slease_seconds must be a whole number from 1 to 86400, got %s', h.prefix, h.lease_raw)
+               else format('%sprogress must be a whole number from 0 to 100 (percent), got %s', h.prefix, h.progress_raw)
+             end as message,
+             case when jsonb_typeof(h.lease_raw) = 'number' then (h.lease_raw)::numeric::integer else 300 end as lease,
+             case when jsonb_typeof(h.progress_raw) = 'number' then (h.progress_raw)::numeric::integer end as progress,
+             nullif(h.item ->> 'message', '') as msg
+      from held h
+    ),
+    extended as (
+      update mcp_jobs.jobs j
+      set lease_expires_at = now() + make_interval(secs => c.lease),
+          progress = coalesce(c.progress, j.progress),
+          updated_at = now()
+      from checked c
+      where j.id = any (array(select c2.job_id from checked c2 where c2.code is null))
+        and c.code is null and j.id = c.job_id
+      returning j.id, j.lease_expires_at, j.progress
+    ),
+    events as (
+      insert into mcp_jobs.job_events (job_id, run_id, event_type, message, data)
+      select c.job_id, c.run_id, 'progress', c.msg,
+             case when c.progress is not null then jsonb_build_object('progress', c.progress) end
+      from checked c
+      where c.code is null and (c.progress is not null or c.msg is not null)
+    )
+    select c.ord, c.job_id, c.code is null, e.lease_expires_at, e.progress, c.code,
+           case when c.code is not null then c.message end
     from checked c
-    where j.id = any (array(select c2.job_id from checked c2 where c2.code is null))
-      and c.code is null and j.id = c.job_id
-    returning j.id, j.lease_expires_at, j.progress
-  ),
-  events as (
-    insert into mcp_jobs.job_events (job_id, run_id, event_type, message, data)
-    select c.job_id, c.run_id, 'progress', c.msg,
-           case when c.progress is not null then jsonb_build_object('progress', c.progress) end
-    from checked c
-    where c.code is null and (c.progress is not null or c.msg is not null)
-  )
-  select c.ord, c.job_id, c.code is null, e.lease_expires_at, e.progress, c.code,
-         case when c.code is not null then c.message end
-  from checked c
-  left join extended e on e.id = c.job_id and c.code is null
-  order by c.ord;
+    left join extended e on e.id = c.job_id and c.code is null
+    order by c.ord;
+end;
 $$;
 
 -- heartbeat_jobs: extends the leases of a batch of held jobs in one call (and records progress); one row per item.
