@@ -4,7 +4,8 @@
 // reports the CPU the database spent per job: utime + stime (from /proc) of the backends of the enqueue and
 // worker connections. That number hardly moves when other processes load the machine, where wall-clock
 // throughput on 2 shared cores does by ±30 %.
-//   node bench/ab-ours.mjs --base <dir with the old migrations/*.sql> [--jobs 20000] [--repeats 5]
+//   node bench/ab-ours.mjs --base <dir with the old migrations/*.sql> [--current <dir>, default migrations/]
+//                          [--jobs 20000] [--repeats 5]
 //                          [--claims 1,10,100] [--workers 8]
 // Linux only (/proc). Writes bench/results/ab-<timestamp>.json.
 import { readFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ if (!opt('--base')) {
 	console.error('usage: node bench/ab-ours.mjs --base <dir of the old migrations> [--jobs N] [--repeats N] [--claims 1,10,100] [--workers N]');
 	process.exit(2);
 }
-const VARIANTS = { base: resolve(opt('--base')), current: join(REPO_DIR, 'migrations') };
+const VARIANTS = { base: resolve(opt('--base')), current: resolve(opt('--current', join(REPO_DIR, 'migrations'))) };
 const JOBS = Number(opt('--jobs', 20000));
 const REPEATS = Number(opt('--repeats', 5));
 const CLAIMS = opt('--claims', '1,10,100').split(',').map(Number);
