@@ -15,6 +15,17 @@ interface Running {
 	superseded: boolean;
 }
 
+/** An execution's end that finishes its job: complete (success) or fail (error). */
+type Finished = Exclude<Outcome, { kind: 'unknown' }>;
+
+/** A finish waiting for the next complete_jobs / fail_jobs batch. */
+interface QueuedFinish {
+	entry: Running;
+	outcome: Finished;
+	resolve(row: Row | undefined): void;
+	reject(error: unknown): void;
+}
+
 const FINISH_ATTEMPTS = 4;
 /** What untilTimeout() returns when an execution's end did not arrive in time. */
 const TIMED_OUT = Symbol('timed out');
@@ -25,7 +36,8 @@ const LANE_WAIT_MS = 30_000;
 /**
  * "Claim and Run": claims due jobs up to the free execution slots (one claim_next_job call per cycle), emits
  * each job as its own execution with a donePromise (like n8n's RabbitMQ Trigger), renews the leases of all
- * running jobs with one heartbeat_jobs call per tick, and finishes each job when its execution ends.
+ * running jobs with one heartbeat_jobs call per tick, and finishes each job when its execution ends (the jobs
+ * whose executions ended meanwhile together, in one complete_jobs / fail_jobs call).
  */
 export class ClaimRunner {
 	private readonly running = new Map<string, Running>(); // by run id
@@ -37,6 +49,8 @@ export class ClaimRunner {
 	private heartbeating = false;
 	private heartbeatFailures = 0;
 	private lane: Promise<unknown> = Promise.resolve();
+	private readonly finishQueue: QueuedFinish[] = [];
+	private finishFlushQueued = false;
 
 	constructor(
 		private readonly ctx: ITriggerFunctions,
@@ -189,18 +203,11 @@ export class ClaimRunner {
 		}
 	}
 
-	private async finish(entry: Running, outcome: Exclude<Outcome, { kind: 'unknown' }>): Promise<void> {
-		const { workerId } = this.settings;
+	private async finish(entry: Running, outcome: Finished): Promise<void> {
 		const verb = outcome.kind === 'success' ? 'complete' : 'fail';
 		for (let attempt = 1; ; attempt++) {
 			try {
-				const rows = await this.serial(() => {
-					if (entry.superseded) return Promise.resolve<Row[]>([]);
-					return outcome.kind === 'success'
-						? this.client.completeJobs([{ job_id: entry.jobId, worker_id: workerId, result: outcome.result }])
-						: this.client.failJobs([{ job_id: entry.jobId, worker_id: workerId, error: outcome.message }]);
-				});
-				const row = rows[0];
+				const row = await this.queueFinish(entry, outcome);
 				if (row && row.ok === false) {
 					// e.g. the workflow's own Complete/Fail Job node finished it first, or it was cancelled
 					this.ctx.logger.debug(`Job Trigger: did not ${verb} job ${entry.jobId}: ${String(row.error_message)}`);
@@ -217,6 +224,51 @@ export class ClaimRunner {
 				await sleep(FINISH_RETRY_MS * 2 ** (attempt - 1));
 			}
 		}
+	}
+
+	/**
+	 * Finishes a job in the next batch: every finish queued while the lane is busy goes out together, in one
+	 * complete_jobs and one fail_jobs call. Resolves with the job's row (undefined when superseded).
+	 */
+	private queueFinish(entry: Running, outcome: Finished): Promise<Row | undefined> {
+		return new Promise((resolve, reject) => {
+			this.finishQueue.push({ entry, outcome, resolve, reject });
+			if (this.finishFlushQueued) return;
+			this.finishFlushQueued = true;
+			// after the current task, so that executions ending together (one IRun batch) share the call
+			setImmediate(() => {
+				void this.serial(async () => {
+					this.finishFlushQueued = false;
+					await this.sendFinishes(this.finishQueue.splice(0));
+				});
+			});
+		});
+	}
+
+	/** Sends one batch of finishes; settles each queued finish, never rejects. */
+	private async sendFinishes(batch: QueuedFinish[]): Promise<void> {
+		const { workerId } = this.settings;
+		const live = batch.filter((f) => {
+			if (f.entry.superseded) f.resolve(undefined);
+			return !f.entry.superseded;
+		});
+		const send = async (finishes: QueuedFinish[], call: () => Promise<Row[]>) => {
+			if (!finishes.length) return;
+			try {
+				const rows = await call();
+				finishes.forEach((f, i) => f.resolve(rows[i]));
+			} catch (error) {
+				for (const f of finishes) f.reject(error);
+			}
+		};
+		const item = ({ entry, outcome }: QueuedFinish): IDataObject =>
+			outcome.kind === 'success'
+				? { job_id: entry.jobId, worker_id: workerId, result: outcome.result }
+				: { job_id: entry.jobId, worker_id: workerId, error: outcome.message };
+		const completes = live.filter((f) => f.outcome.kind === 'success');
+		const fails = live.filter((f) => f.outcome.kind !== 'success');
+		await send(completes, () => this.client.completeJobs(completes.map(item)));
+		await send(fails, () => this.client.failJobs(fails.map(item)));
 	}
 
 	/** Renews the leases of all running jobs in one call; a job reported not held is no longer renewed. */

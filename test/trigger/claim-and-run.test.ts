@@ -138,6 +138,33 @@ describe('On Execution End', () => {
 		expect(await runsOf(db.pool, queueModeBad)).toEqual([expect.objectContaining({ status: 'failed', error: 'worker failed' })]);
 	});
 
+	test('executions that end together are finished together: one complete_jobs call and one fail_jobs call', async () => {
+		const ids = await enqueue(db.pool, 'finish-batch', [
+			{ job_type: 'ok' }, { job_type: 'ok' }, { job_type: 'ok' },
+			{ job_type: 'bad', max_retries: 0 }, { job_type: 'bad', max_retries: 0 },
+		]);
+		const trigger = await start({ queue: 'finish-batch', maxConcurrent: 5, options: { pollIntervalSeconds: 60 } });
+		await trigger.waitForEmits(5);
+		for (const emitted of trigger.emitted) {
+			const bad = emitted.data[0][0].json.job_type === 'bad';
+			emitted.donePromise!.resolve(
+				bad ? fakeRun('error', new NodeOperationError(trigger.context.getNode(), 'bad job')) : fakeRun('success'),
+			);
+		}
+		await waitFor(async () => (await jobsOf(db.pool, 'finish-batch')).every((r) => r.status !== 'running'), 'all five finished');
+
+		const { rows } = await db.pool.query(
+			`select r.status, count(*)::int as runs, count(distinct r.finished_at)::int as calls
+			 from mcp_jobs.job_runs r where r.job_id = any($1::uuid[]) group by r.status order by r.status`,
+			[ids],
+		);
+		// finished_at is now(): the same for every run a single call finished, different between calls
+		expect(rows).toEqual([
+			{ status: 'completed', runs: 3, calls: 1 },
+			{ status: 'failed', runs: 2, calls: 1 },
+		]);
+	});
+
 	test('Complete or Fail Job leaves a job the workflow already finished as it is', async () => {
 		const [id] = await enqueue(db.pool, 'finish-wf', [{}]);
 		const trigger = await start({ queue: 'finish-wf', options: { pollIntervalSeconds: 60 } });
