@@ -166,16 +166,14 @@ begin
 end;
 $$;
 
--- requeue_dead_letter: runs a dead-lettered job again (the same job id, attempts reset; re-created from the
--- dead letter if cleanup removed it) and marks the dead letter resolved. PT409 if it was resolved already.
-create or replace function mcp_jobs.requeue_dead_letter(p_dead_letter_id uuid, p_requeued_by text default null)
-returns mcp_jobs.jobs
+-- _unresolved_dead_letter: locks and returns an unresolved dead letter; PT404 if unknown, PT409 if resolved.
+create or replace function mcp_jobs._unresolved_dead_letter(p_dead_letter_id uuid)
+returns mcp_jobs.dead_letter_queue
 language plpgsql volatile
 set search_path = ''
 as $$
 declare
   v_dl mcp_jobs.dead_letter_queue;
-  v_job mcp_jobs.jobs;
 begin
   if p_dead_letter_id is null then
     raise exception 'p_dead_letter_id is required: pass the id of a dead_letter_queue row' using errcode = '22023';
@@ -189,6 +187,21 @@ begin
     raise exception 'dead letter % was already resolved at % by %', p_dead_letter_id, v_dl.resolved_at,
       coalesce(v_dl.resolved_by, '?') using errcode = 'PT409';
   end if;
+  return v_dl;
+end;
+$$;
+
+-- requeue_dead_letter: runs a dead-lettered job again (the same job id, attempts reset; re-created from the
+-- dead letter if cleanup removed it) and marks the dead letter resolved. PT409 if it was resolved already.
+create or replace function mcp_jobs.requeue_dead_letter(p_dead_letter_id uuid, p_requeued_by text default null)
+returns mcp_jobs.jobs
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  v_dl mcp_jobs.dead_letter_queue := mcp_jobs._unresolved_dead_letter(p_dead_letter_id);
+  v_job mcp_jobs.jobs;
+begin
   if exists (select 1 from mcp_jobs.jobs j where j.id = v_dl.job_id) then
     perform mcp_jobs._job_or_404(v_dl.job_id);
     update mcp_jobs.jobs j
@@ -226,20 +239,8 @@ language plpgsql volatile
 set search_path = ''
 as $$
 declare
-  v_dl mcp_jobs.dead_letter_queue;
+  v_dl mcp_jobs.dead_letter_queue := mcp_jobs._unresolved_dead_letter(p_dead_letter_id);
 begin
-  if p_dead_letter_id is null then
-    raise exception 'p_dead_letter_id is required: pass the id of a dead_letter_queue row' using errcode = '22023';
-  end if;
-  select * into v_dl from mcp_jobs.dead_letter_queue d where d.id = p_dead_letter_id for update;
-  if not found then
-    raise exception 'dead letter % not found: list them with list_dead_letters()', p_dead_letter_id
-      using errcode = 'PT404';
-  end if;
-  if v_dl.resolved then
-    raise exception 'dead letter % was already resolved at % by %', p_dead_letter_id, v_dl.resolved_at,
-      coalesce(v_dl.resolved_by, '?') using errcode = 'PT409';
-  end if;
   update mcp_jobs.dead_letter_queue d
   set resolved = true, resolved_at = now(), resolved_by = coalesce(p_resolved_by, 'admin'),
       resolution_notes = p_resolution_notes
