@@ -13,6 +13,18 @@ import { BENCH_DIR, REPO_DIR } from '../lib/deps.mjs';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const harness = () => import('../../scripts/n8n/index.mjs');
 
+async function dropN8nDatabase(url, name) {
+	const admin = new URL(url);
+	admin.pathname = '/postgres';
+	const client = new pg.Client({ connectionString: admin.href });
+	await client.connect();
+	try {
+		await client.query(`drop database if exists "${name.replace(/"/g, '""')}" with (force)`);
+	} finally {
+		await client.end();
+	}
+}
+
 export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, describe }) {
 	const config = { template, edits, n8n: 'regular mode, executions saved (n8n defaults)', describe };
 	let url;
@@ -20,6 +32,8 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 	let stack;
 	let stateDir;
 	let workflowId;
+	// n8n's own tables: a database per run, dropped after it (a left-over one holds another run's owner and keys)
+	let n8nDatabaseName;
 
 	async function completed() {
 		const { rows: [{ n }] } = await pool.query(
@@ -39,7 +53,8 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 			stateDir = await mkdtemp(join(BENCH_DIR, '.cache', 'n8n-state-'));
 			const t0 = performance.now();
 			// nothing activated: the cell activates its own copy when the drain starts
-			stack = await startLocalStack({ stateDir, databaseUrl: url, activate: [], log: (l) => ctx.log(l) });
+			n8nDatabaseName = `${new URL(url).pathname.slice(1)}_n8n`;
+			stack = await startLocalStack({ stateDir, databaseUrl: url, n8nDatabaseName, activate: [], log: (l) => ctx.log(l) });
 			config.startupSeconds = Math.round((performance.now() - t0) / 100) / 10;
 			const credential = await upsertCredential(stack.api, { ...JOBS_CREDENTIAL, data: jobsCredentialData(url) });
 			const workflow = JSON.parse(await readFile(join(REPO_DIR, 'workflows', template), 'utf8'));
@@ -78,6 +93,7 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 		async teardown() {
 			await stack?.stop();
 			await pool?.end();
+			if (n8nDatabaseName) await dropN8nDatabase(url, n8nDatabaseName);
 			if (stateDir) await rm(stateDir, { recursive: true, force: true });
 		},
 	};

@@ -39,6 +39,7 @@ export const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', '
  * @param {string} options.stateDir         Postgres data, n8n user folder and generated secrets live here
  * @param {boolean} [options.persistent]    keep the embedded Postgres data (npm start) or throw it away (checks)
  * @param {string} [options.databaseUrl]    queue database; default: an embedded PostgreSQL 17
+ * @param {string} [options.n8nDatabaseName]  database for n8n's own tables on that server (default n8n_supabase_jobs)
  * @param {number} [options.pgPort]         embedded Postgres port (default: a free one)
  * @param {number} [options.n8nPort]        n8n port (default: a free one)
  * @param {string[]} [options.activate]     template files to activate
@@ -51,7 +52,7 @@ export const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', '
  * @returns {Promise<LocalStack>}
  */
 export async function startLocalStack(options) {
-	const { stateDir, persistent = false, databaseUrl, pgPort, n8nPort, activate = DEFAULT_ACTIVE, n8nEnv = {}, mode = 'regular', workers, redis, signal, log = (l) => console.log(l) } = options;
+	const { stateDir, persistent = false, databaseUrl, n8nDatabaseName = 'n8n_supabase_jobs', pgPort, n8nPort, activate = DEFAULT_ACTIVE, n8nEnv = {}, mode = 'regular', workers, redis, signal, log = (l) => console.log(l) } = options;
 	const step = () => signal?.throwIfAborted();
 	await mkdir(stateDir, { recursive: true });
 	const cleanups = [];
@@ -91,7 +92,7 @@ export async function startLocalStack(options) {
 		step();
 		const userFolder = join(stateDir, 'n8n');
 		await installPackageIntoN8n({ userFolder, packageDir: REPO, log });
-		const n8nDb = await n8nDatabase(install, adminUrl, log);
+		const n8nDb = await n8nDatabase(install, adminUrl, n8nDatabaseName, log);
 		if (n8nPort) await assertPortFree(n8nPort, 'stop what runs there (another n8n?) or set N8N_PORT to a free port');
 		step();
 		const n8n = await startN8n({ install, userFolder, databaseUrl: adminUrl, ...n8nDb, port: n8nPort, mode, workers, redis, env: n8nEnv, log });
@@ -146,14 +147,14 @@ export function jobsCredentialData(queueUrl) {
 }
 
 /**
- * n8n's own tables go into a database of their own on the same server (`n8n_supabase_jobs`), or, when the
+ * n8n's own tables go into a database of their own on the same server (`n8n_supabase_jobs` by default), or, when the
  * user of DATABASE_URL may not create databases (e.g. Supabase), into schema `n8n` of its database.
  */
-async function n8nDatabase(install, adminUrl, log) {
+async function n8nDatabase(install, adminUrl, name, log) {
 	const { prepareDatabase } = await import('./process.mjs');
 	try {
-		await prepareDatabase({ install, databaseUrl: adminUrl, database: 'n8n_supabase_jobs', log });
-		return { database: 'n8n_supabase_jobs' };
+		await prepareDatabase({ install, databaseUrl: adminUrl, database: name, log });
+		return { database: name };
 	} catch (err) {
 		if (!/permission denied|must be owner|42501/i.test(err.message)) throw err;
 		const database = decodeURIComponent(new URL(adminUrl).pathname.slice(1)) || 'postgres';
