@@ -14,7 +14,7 @@ export const DOC = join(REPO_DIR, 'docs', 'benchmarks.md');
 
 const int = (v) => (v == null ? '–' : Math.round(v).toLocaleString('en-US'));
 const ms = (v) => (v == null ? '–' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v).toString());
-const x = (v) => (v == null ? '–' : `${v.toFixed(2)}×`);
+const x = (v) => (v == null ? '–' : v < 0.01 ? '< 0.01×' : `${v.toFixed(2)}×`);
 const duration = (s) => (s < 120 ? `${s} s` : `${Math.round(s / 60)} min`);
 const spread = (s, fmt) => (s.n > 1 ? `${fmt(s.min)}–${fmt(s.max)}` : 'one run');
 const withSpread = (s, fmt, bold = false) => (s.n === 0 ? '–' : `${bold ? '**' : ''}${fmt(s.median)}${bold ? '**' : ''} (${spread(s, fmt)})`);
