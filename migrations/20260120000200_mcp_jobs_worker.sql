@@ -33,6 +33,23 @@ begin
 end;
 $$;
 
+-- _whole_number_or_null: true when p_value is absent, JSON null, or a whole number from p_min to p_max.
+create or replace function mcp_jobs._whole_number_or_null(p_value jsonb, p_min numeric, p_max numeric)
+returns boolean
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if p_value is null or jsonb_typeof(p_value) = 'null' then
+    return true;
+  end if;
+  if jsonb_typeof(p_value) <> 'number' then
+    return false;
+  end if;
+  return p_value::numeric between p_min and p_max and p_value::numeric % 1 = 0;
+end;
+$$;
+
 -- _backoff_seconds: retry delay after a failed attempt: base * 2^(attempt-1), +0-10% jitter,
 -- capped at one hour (or at the base, when the base is longer).
 create or replace function mcp_jobs._backoff_seconds(p_base integer, p_attempt integer)
@@ -455,9 +472,7 @@ begin
              case
                when h.error_code is not null then h.error_code
                when jsonb_typeof(h.retryable_raw) not in ('boolean', 'null') then '22023'
-               when jsonb_typeof(h.delay_raw) not in ('number', 'null') then '22023'
-               when jsonb_typeof(h.delay_raw) = 'number'
-                and ((h.delay_raw)::numeric not between 0 and 2592000 or (h.delay_raw)::numeric % 1 <> 0) then '22023'
+               when not mcp_jobs._whole_number_or_null(h.delay_raw, 0, 2592000) then '22023'
              end as code,
              case
                when h.error_code is not null then h.error_message
@@ -574,18 +589,12 @@ begin
       select h.ord, h.job_id, h.run_id,
              case
                when h.error_code is not null then h.error_code
-               when jsonb_typeof(h.lease_raw) not in ('number', 'null')
-                 or (jsonb_typeof(h.lease_raw) = 'number'
-                     and ((h.lease_raw)::numeric not between 1 and 86400 or (h.lease_raw)::numeric % 1 <> 0)) then '22023'
-               when jsonb_typeof(h.progress_raw) not in ('number', 'null')
-                 or (jsonb_typeof(h.progress_raw) = 'number'
-                     and ((h.progress_raw)::numeric not between 0 and 100 or (h.progress_raw)::numeric % 1 <> 0)) then '22023'
+               when not mcp_jobs._whole_number_or_null(h.lease_raw, 1, 86400) then '22023'
+               when not mcp_jobs._whole_number_or_null(h.progress_raw, 0, 100) then '22023'
              end as code,
              case
                when h.error_code is not null then h.error_message
-               when jsonb_typeof(h.lease_raw) not in ('number', 'null')
-                 or (jsonb_typeof(h.lease_raw) = 'number'
-                     and ((h.lease_raw)::numeric not between 1 and 86400 or (h.lease_raw)::numeric % 1 <> 0)) then
+               when not mcp_jobs._whole_number_or_null(h.lease_raw, 1, 86400) then
                  format('%slease_seconds must be a whole number from 1 to 86400, got %s', h.prefix, h.lease_raw)
                else format('%sprogress must be a whole number from 0 to 100 (percent), got %s', h.prefix, h.progress_raw)
              end as message,

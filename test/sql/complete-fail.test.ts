@@ -241,6 +241,31 @@ describe('heartbeat_job / heartbeat_jobs', () => {
 		await expectPgError(db.pool.query(`select mcp_jobs.heartbeat_job($1)`, [UNKNOWN]), 'PT404', /not found/);
 	});
 
+	test('JSON number fields take whole numbers in range or null; strings, fractions and out-of-range values are 22023', async () => {
+		const id = await enqueue(db.pool);
+		await claim(db.pool, 'w', { limit: 1 });
+		const cases: Array<[string, Record<string, unknown>, boolean]> = [
+			['heartbeat_jobs', { lease_seconds: 60, progress: 0 }, true],
+			['heartbeat_jobs', { lease_seconds: null, progress: null }, true],
+			['heartbeat_jobs', { lease_seconds: 86400, progress: 100 }, true],
+			['heartbeat_jobs', { lease_seconds: '60' }, false],
+			['heartbeat_jobs', { lease_seconds: 1.5 }, false],
+			['heartbeat_jobs', { lease_seconds: 86401 }, false],
+			['heartbeat_jobs', { progress: '50' }, false],
+			['heartbeat_jobs', { progress: 50.5 }, false],
+			['heartbeat_jobs', { progress: -1 }, false],
+			['fail_jobs', { error: 'x', retry_delay_seconds: '5' }, false],
+			['fail_jobs', { error: 'x', retry_delay_seconds: 2.5 }, false],
+			['fail_jobs', { error: 'x', retry_delay_seconds: 2592001 }, false],
+		];
+		for (const [fn, fields, ok] of cases) {
+			const [row] = await rows(db.pool, `select ok, error_code from mcp_jobs.${fn}($1::jsonb)`,
+				[JSON.stringify([{ job_id: id, ...fields }])]);
+			expect([fn, fields, row]).toEqual([fn, fields, ok ? { ok: true, error_code: null } : { ok: false, error_code: '22023' }]);
+		}
+		expect(await job(db.pool, id)).toMatchObject({ status: 'running', progress: 100 });
+	});
+
 	test('heartbeat_jobs: per-item errors; valid items are extended', async () => {
 		const a = await enqueue(db.pool, { priority: 0 });
 		const b = await enqueue(db.pool, { priority: 1 });
