@@ -22,13 +22,12 @@ end $$`;
 
 export function createCell({ claimBatch = 10, workers = 8, enqueueBatch = 1000 }) {
 	const config = { workers, claimBatch, enqueueBatch, processes: 2, transport: 'supabase-js -> gateway (HTTP) -> pg pool of 10' };
-	let url;
 	let gateway;
 	let work;
 	return {
 		config,
 		async setup(ctx) {
-			url = ctx.url;
+			const { url } = ctx;
 			const admin = new pg.Client({ connectionString: url });
 			await admin.connect();
 			await admin.query(API_ROLES).finally(() => admin.end());
@@ -45,15 +44,12 @@ export function createCell({ claimBatch = 10, workers = 8, enqueueBatch = 1000 }
 					completeJobs: (items) => client.completeJobs(items),
 				};
 			};
-			work = oursWorkload({ claimBatch, workers, enqueueBatch, listenUrl: url, makeDriver });
+			work = oursWorkload({ claimBatch, workers, enqueueBatch, databaseUrl: url, makeDriver });
 			await work.setup();
 		},
 		enqueue: (n) => work.enqueue(n),
 		drain: () => work.drain(),
-		async verify(expected) {
-			const completed = await work.completedInDatabase(url);
-			if (completed !== expected) throw new Error(`${completed} of ${expected} jobs completed in the database`);
-		},
+		verify: (expected) => work.verify(expected),
 		latency: (samples) => work.latency(samples),
 		async teardown() {
 			await work?.teardown();

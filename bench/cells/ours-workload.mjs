@@ -9,7 +9,7 @@ import { latencyProbe } from '../lib/latency.mjs';
 
 export const QUEUE = 'bench';
 
-export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, listenUrl }) {
+export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, databaseUrl }) {
 	let enqueuer;
 	let loops;
 	let listener;
@@ -46,14 +46,14 @@ export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, li
 			return { processed: counts.reduce((s, c) => s + c, 0), detail: { perWorker: counts } };
 		},
 
-		/** Completed jobs of the bench queue, counted in the database (a check on drain()'s own count). */
-		async completedInDatabase(url) {
-			const c = new pg.Client({ connectionString: url });
+		/** Checks in the database (not drain()'s own count) that every enqueued job was completed. */
+		async verify(expected) {
+			const c = new pg.Client({ connectionString: databaseUrl });
 			await c.connect();
 			try {
 				const { rows: [row] } = await c.query(
 					'select count(*)::int as n from mcp_jobs.jobs where queue = $1 and status = $2', [QUEUE, 'completed']);
-				return row.n;
+				if (row.n !== expected) throw new Error(`${row.n} of ${expected} jobs completed in the database`);
 			} finally {
 				await c.end();
 			}
@@ -77,7 +77,7 @@ export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, li
 				running = null;
 			};
 			// wake-ups always come over a database connection (as the Job Trigger's LISTEN does)
-			listener = new pg.Client({ connectionString: listenUrl });
+			listener = new pg.Client({ connectionString: databaseUrl });
 			await listener.connect();
 			listener.on('notification', () => {
 				wanted = true;
