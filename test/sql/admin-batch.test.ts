@@ -27,7 +27,7 @@ test('cancel_jobs: one row per item in order; a failing item changes nothing, th
 		[1, true, null], [2, true, null], [3, false, 'PT409'], [4, false, 'PT404'], [5, false, '22023'],
 	]);
 	expect(out[0].result).toMatchObject({ id: a, status: 'cancelled', error: 'stop a' });
-	expect(out[4].error_message).toBe('p_jobs[5].job_id must be a job queue UUID, got "nope"');
+	expect(out[4].error_message).toBe('p_jobs[4].job_id must be an id (UUID), got "nope"');
 	expect(await job(db.pool, c)).toEqual(before);
 	expect((await job(db.pool, b)).status).toBe('cancelled');
 	expect(await rows(db.pool, `select status from mcp_jobs.job_runs`)).toEqual([{ status: 'cancelled' }]);

@@ -156,11 +156,11 @@ describe('complete_jobs / fail_jobs batch forms', () => {
 			[7, false, null, '22023'],
 			[8, true, 'completed', null],
 		]);
-		expect(out[2].error_message).toMatch(/p_jobs\[2\]\.job_id must be a job id \(UUID\), got "not-a-uuid"/);
+		expect(out[2].error_message).toMatch(/p_jobs\[2\]\.job_id must be an id \(UUID\), got "not-a-uuid"/);
 		expect(out[3].error_message).toMatch(/listed more than once/);
 		expect(out[4].error_message).toMatch(/held by worker w2, not w1/);
 		expect(out[5].error_message).toMatch(/is queued, not running/);
-		expect(out[6].error_message).toMatch(/p_jobs\[6\]\.job_id/);
+		expect(out[6].error_message).toMatch(/p_jobs\[6\] must be a JSON object/);
 		expect(await job(db.pool, a)).toMatchObject({ status: 'completed', result: { n: 1 } });
 		expect(await job(db.pool, b)).toMatchObject({ status: 'completed', result: null });
 		expect(await job(db.pool, other)).toMatchObject({ status: 'running', worker_id: 'w2' });
@@ -203,7 +203,7 @@ describe('complete_jobs / fail_jobs batch forms', () => {
 		expect(out[3].error_message).toMatch(/p_jobs\[3\]\.retry_delay_seconds must be a whole number/);
 		expect(out[4].delay).toBe(30);
 		expect(out[5].error_message).toMatch(/listed more than once/);
-		expect(out[6].error_message).toMatch(/p_jobs\[6\]\.job_id must be a job id/);
+		expect(out[6].error_message).toMatch(/p_jobs\[6\]\.job_id must be an id \(UUID\)/);
 		expect((await job(db.pool, dead)).error).toBe('structured');
 		expect(await job(db.pool, badFlag)).toMatchObject({ status: 'running', error: null });
 		expect(await job(db.pool, badDelay)).toMatchObject({ status: 'running', error: null });
@@ -241,20 +241,24 @@ describe('heartbeat_job / heartbeat_jobs', () => {
 		await expectPgError(db.pool.query(`select mcp_jobs.heartbeat_job($1)`, [UNKNOWN]), 'PT404', /not found/);
 	});
 
-	test('JSON number fields take whole numbers in range or null; strings, fractions and out-of-range values are 22023', async () => {
+	test('JSON number fields take whole numbers in range, strings holding one, or null; other strings, fractions, huge and out-of-range values are 22023', async () => {
 		const id = await enqueue(db.pool);
 		await claim(db.pool, 'w', { limit: 1 });
 		const cases: Array<[string, Record<string, unknown>, boolean]> = [
 			['heartbeat_jobs', { lease_seconds: 60, progress: 0 }, true],
 			['heartbeat_jobs', { lease_seconds: null, progress: null }, true],
+			['heartbeat_jobs', { lease_seconds: '60', progress: '50' }, true],
 			['heartbeat_jobs', { lease_seconds: 86400, progress: 100 }, true],
-			['heartbeat_jobs', { lease_seconds: '60' }, false],
+			['heartbeat_jobs', { lease_seconds: 'sixty' }, false],
+			['heartbeat_jobs', { lease_seconds: '1e3' }, false],
 			['heartbeat_jobs', { lease_seconds: 1.5 }, false],
 			['heartbeat_jobs', { lease_seconds: 86401 }, false],
-			['heartbeat_jobs', { progress: '50' }, false],
+			['heartbeat_jobs', { lease_seconds: 3e9 }, false],
+			['heartbeat_jobs', { progress: '50.5' }, false],
 			['heartbeat_jobs', { progress: 50.5 }, false],
 			['heartbeat_jobs', { progress: -1 }, false],
-			['fail_jobs', { error: 'x', retry_delay_seconds: '5' }, false],
+			['heartbeat_jobs', { progress: 3e9 }, false],
+			['fail_jobs', { error: 'x', retry_delay_seconds: '5x' }, false],
 			['fail_jobs', { error: 'x', retry_delay_seconds: 2.5 }, false],
 			['fail_jobs', { error: 'x', retry_delay_seconds: 2592001 }, false],
 		];
@@ -276,7 +280,7 @@ describe('heartbeat_job / heartbeat_jobs', () => {
 			[JSON.stringify([
 				{ job_id: a, worker_id: 'w', lease_seconds: 120, progress: 50 },
 				{ job_id: b, progress: 101 },
-				{ job_id: b, lease_seconds: 0 },
+				{ job_id: b },
 				{ job_id: UNKNOWN },
 				{ job_id: a, worker_id: 'w' },
 				{ job_id: c, worker_id: 'someone-else' },
@@ -327,7 +331,7 @@ describe('log_job_event / log_job_events', () => {
 		await expectPgError(db.pool.query(`select mcp_jobs.log_job_event($1, 'x')`, [UNKNOWN]), 'PT404', /not found/);
 		await expectPgError(db.pool.query(`select mcp_jobs.log_job_event($1, 'x', 'completed')`, [id]), '22023', /^p_event_type must be 'log' or 'progress'/);
 		await expectPgError(db.pool.query(`select mcp_jobs.log_job_event($1, 'x', 'log', '5')`, [id]), '22023', /^p_data must be a JSON object or array/);
-		await expectPgError(db.pool.query(`select mcp_jobs.log_job_event(null, 'x')`), '22023', /^p_job_id must be a job id/);
+		await expectPgError(db.pool.query(`select mcp_jobs.log_job_event(null, 'x')`), '22023', /^p_job_id is required: pass an id \(UUID\)/);
 	});
 
 	test('log_job_events: per-item results in order, event ids for the valid ones (several per job)', async () => {
@@ -352,7 +356,7 @@ describe('log_job_event / log_job_events', () => {
 		expect(byId.get(String(out[2].event_id))).toMatchObject({ job_id: b, message: 'b1', data: [1, 2] });
 		expect(byId.get(String(out[6].event_id))).toMatchObject({ job_id: a, message: 'a3' });
 		expect(out[3].error_message).toMatch(/p_events\[3\]\.event_type/);
-		expect(out[4].error_message).toMatch(/p_events\[4\]\.job_id must be a job id/);
+		expect(out[4].error_message).toMatch(/p_events\[4\]\.job_id must be an id \(UUID\)/);
 		expect(out[5].error_message).toMatch(/p_events\[5\]\.data must be a JSON object or array/);
 	});
 });

@@ -1,5 +1,6 @@
-// Privileges: anon and authenticated get nothing, service_role gets everything it needs; every function pins
-// search_path; RLS is on for every table.
+// Privileges: anon and authenticated get nothing, service_role gets everything it needs; only the documented API
+// is in mcp_jobs (helpers are in mcp_jobs_private, which is never exposed); every function pins search_path; RLS is
+// on for every table.
 import { PoolClient } from 'pg';
 import { TestDatabase } from '../support/database';
 import { one, openTestDatabase, pgError, rows } from './helpers';
@@ -35,6 +36,15 @@ const CALLS = [
 	`select * from mcp_jobs.cleanup_jobs()`,
 ];
 const TABLES = ['jobs', 'job_runs', 'job_events', 'dead_letter_queue', 'metrics', 'queue_settings', 'schema_migrations'];
+const SCHEMAS = `(select oid from pg_namespace where nspname in ('mcp_jobs', 'mcp_jobs_private'))`;
+/** The documented SQL API (README, docs/sql-api.md): all that schema mcp_jobs holds. */
+const API = [
+	'aggregate_metrics', 'cancel_job', 'cancel_jobs', 'claim_next_job', 'cleanup_jobs', 'complete_job', 'complete_jobs',
+	'enqueue_job', 'enqueue_jobs', 'fail_job', 'fail_jobs', 'get_job', 'get_jobs', 'get_queue_stats', 'heartbeat_job',
+	'heartbeat_jobs', 'list_dead_letters', 'list_jobs', 'log_job_event', 'log_job_events', 'next_job_due_at',
+	'reap_expired_jobs', 'release_jobs', 'requeue_dead_letter', 'requeue_dead_letters', 'resolve_dead_letter',
+	'resolve_dead_letters', 'retry_job', 'retry_jobs', 'set_queue_limits', 'set_queue_paused',
+];
 
 describe.each(['anon', 'authenticated'])('%s is denied', (role) => {
 	test.each(CALLS)('%s', async (sql) => {
@@ -47,13 +57,13 @@ describe.each(['anon', 'authenticated'])('%s is denied', (role) => {
 		expect(error.code).toBe('42501');
 	});
 
-	test('no privilege on the schema, any table or any function', async () => {
+	test('no privilege on either schema, any table or any function', async () => {
 		const r = await one(db.pool, `
-			select has_schema_privilege($1, 'mcp_jobs', 'usage') as usage,
-			       (select count(*)::int from pg_class c where c.relnamespace = 'mcp_jobs'::regnamespace and c.relkind in ('r', 'p', 'v', 'S')
+			select has_schema_privilege($1, 'mcp_jobs', 'usage') or has_schema_privilege($1, 'mcp_jobs_private', 'usage') as usage,
+			       (select count(*)::int from pg_class c where c.relnamespace in ${SCHEMAS} and c.relkind in ('r', 'p', 'v', 'S')
 			          and (has_table_privilege($1, c.oid, 'select') or has_table_privilege($1, c.oid, 'insert')
 			               or has_table_privilege($1, c.oid, 'update') or has_table_privilege($1, c.oid, 'delete'))) as tables,
-			       (select count(*)::int from pg_proc p where p.pronamespace = 'mcp_jobs'::regnamespace
+			       (select count(*)::int from pg_proc p where p.pronamespace in ${SCHEMAS}
 			          and has_function_privilege($1, p.oid, 'execute')) as functions`, [role]);
 		expect(r).toEqual({ usage: false, tables: 0, functions: 0 });
 	});
@@ -90,9 +100,9 @@ describe('service_role', () => {
 
 	test('may execute every function and use every table', async () => {
 		const r = await one(db.pool, `
-			select (select count(*)::int from pg_proc p where p.pronamespace = 'mcp_jobs'::regnamespace
+			select (select count(*)::int from pg_proc p where p.pronamespace in ${SCHEMAS}
 			          and not has_function_privilege('service_role', p.oid, 'execute')) as functions_denied,
-			       (select count(*)::int from pg_class c where c.relnamespace = 'mcp_jobs'::regnamespace and c.relkind = 'r'
+			       (select count(*)::int from pg_class c where c.relnamespace in ${SCHEMAS} and c.relkind = 'r'
 			          and not has_table_privilege('service_role', c.oid, 'select, insert, update, delete')) as tables_denied`);
 		expect(r).toEqual({ functions_denied: 0, tables_denied: 0 });
 	});
@@ -102,21 +112,28 @@ describe('catalog checks', () => {
 	test('PUBLIC has no EXECUTE on any function (no NULL acl, no PUBLIC entry)', async () => {
 		const r = await rows(db.pool, `
 			select p.oid::regprocedure::text as fn from pg_proc p
-			where p.pronamespace = 'mcp_jobs'::regnamespace
+			where p.pronamespace in ${SCHEMAS}
 			  and (p.proacl is null or exists (select 1 from aclexplode(p.proacl) a where a.grantee = 0))`);
 		expect(r).toEqual([]);
 	});
 
-	test('every function in mcp_jobs has search_path="" in proconfig', async () => {
-		const all = await rows(db.pool, `select p.oid::regprocedure::text as fn, p.proconfig from pg_proc p
+	test('schema mcp_jobs holds exactly the documented API, each function with a catalog comment', async () => {
+		const all = await rows(db.pool, `select p.proname, obj_description(p.oid, 'pg_proc') as comment from pg_proc p
 		                                where p.pronamespace = 'mcp_jobs'::regnamespace order by 1`);
-		expect(all.length).toBeGreaterThan(20);
+		expect([...new Set(all.map((f) => f.proname))]).toEqual(API);
+		expect(all.filter((f) => !f.comment).map((f) => f.proname)).toEqual([]);
+	});
+
+	test('every function in mcp_jobs and mcp_jobs_private has search_path="" in proconfig', async () => {
+		const all = await rows(db.pool, `select p.oid::regprocedure::text as fn, p.proconfig from pg_proc p
+		                                where p.pronamespace in ${SCHEMAS} order by 1`);
+		expect(all.length).toBeGreaterThan(60);
 		expect(all.filter((f) => !(f.proconfig ?? []).includes('search_path=""')).map((f) => f.fn)).toEqual([]);
 	});
 
 	test('RLS is enabled on every table', async () => {
 		const all = await rows(db.pool, `select c.relname, c.relrowsecurity from pg_class c
-		                                where c.relnamespace = 'mcp_jobs'::regnamespace and c.relkind in ('r', 'p') order by 1`);
+		                                where c.relnamespace in ${SCHEMAS} and c.relkind in ('r', 'p') order by 1`);
 		expect(all.map((t) => t.relname)).toEqual(expect.arrayContaining(TABLES));
 		expect(all.filter((t) => !t.relrowsecurity).map((t) => t.relname)).toEqual([]);
 	});

@@ -92,7 +92,7 @@ test('reports per item: unknown job, not running, another worker, duplicates, nu
 });
 
 test('rejects a missing worker id or id list with 22023', async () => {
-	await expect(release([], '  ')).rejects.toMatchObject({ code: '22023', message: expect.stringMatching(/p_worker_id is required/) });
+	await expect(release([], '  ')).rejects.toMatchObject({ code: '22023', message: expect.stringMatching(/p_worker_id is blank/) });
 	await expect(
 		db.pool.query(`select * from mcp_jobs.release_jobs(null, 'w')`),
 	).rejects.toMatchObject({ code: '22023' });
@@ -101,8 +101,8 @@ test('rejects a missing worker id or id list with 22023', async () => {
 
 test('only service_role (not PUBLIC) may execute it', async () => {
 	const { rows } = await db.pool.query(
-		`select has_function_privilege('service_role', 'mcp_jobs.release_jobs(uuid[], text)', 'execute') as service,
-		        has_function_privilege('anon', 'mcp_jobs.release_jobs(uuid[], text)', 'execute') as anon`,
+		`select has_function_privilege('service_role', 'mcp_jobs.release_jobs(uuid[], text, uuid[])', 'execute') as service,
+		        has_function_privilege('anon', 'mcp_jobs.release_jobs(uuid[], text, uuid[])', 'execute') as anon`,
 	);
 	expect(rows[0]).toEqual({ service: true, anon: false });
 });

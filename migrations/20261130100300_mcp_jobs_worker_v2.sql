@@ -1,0 +1,1071 @@
+-- 0.2.0: the worker side, rebuilt: run fencing, flow control in claims, per-item input errors.
+--
+-- What changes for callers:
+-- * Run fencing. complete_job, fail_job, heartbeat_job and log_job_event take p_run_id, release_jobs takes p_run_ids,
+--   and batch items take run_id: when given and not the job's current run, the call fails with PT409 "run ... is no
+--   longer current (job re-claimed)" and changes nothing. In 0.1.0 a worker whose lease had expired could finish,
+--   fail, extend or release the NEXT run of the same job whenever the worker id was the same (the nodes' default
+--   worker id is stable per n8n instance and workflow, so this happened in normal use).
+-- * A blank worker id ('') is refused (22023); in 0.1.0 it switched the holder check off. Null still means "no
+--   holder check".
+-- * claim_next_job enforces the queue's limits (set_queue_limits): max_running, rate_limit per window,
+--   group_max_running and group_rate_limit, atomically under concurrency (claims of a limited queue take the
+--   queue's settings row lock, so they run one at a time; a claim returns fewer jobs when a limit is reached and
+--   never waits for one). Within a group key jobs start in priority, then enqueue order; a key whose next job is not
+--   due yet (scheduled, or waiting for a retry) waits for it. next_job_due_at accounts for a closed rate window and
+--   for max_running, and finishing a job of a limited queue wakes listeners (a slot is free).
+-- * Batch items: every field is checked per item (numbers by the one JSON rule: a lease of 3e9 or 1e400 is an error
+--   of that item, no longer a 22003 of the whole batch), unknown fields are refused, item numbers count from 0.
+-- * log_job_events is linear in the batch size (0.1.0 was quadratic: 10,000 events on one job took seconds).
+-- * reap_expired_jobs refuses p_limit outside 1..10000 (0.1.0 clamped 0 and -1 to 1 silently).
+-- * Queue names are trimmed in claims, as in enqueue (0.1.0 claimed from ' emails ' as a different queue).
+-- * Hot functions run with jit = off: a JIT compilation costs more than these short statements.
+-- Breaking: complete_job, fail_job, heartbeat_job, log_job_event and release_jobs are dropped and created again with
+-- the new last parameter (calls by name or position work as before).
+
+-- ============================================================================================================
+-- Holding a job: the checks complete, fail, heartbeat and release share
+-- ============================================================================================================
+
+-- lock_held: locks the jobs named by p_items ([{job_id, run_id?, worker_id?, ...}]) in id order (no deadlocks between
+-- batches) and says per item whether the caller holds it: valid fields (p_known), the job exists, run_id (when given)
+-- is its current run, it is running, and worker_id (when given) claimed it. Fields are named p_x (p_single) or
+-- p_jobs[i].x, i from 0.
+create or replace function mcp_jobs_private.lock_held(p_items jsonb, p_single boolean, p_known text[])
+returns table (
+  ord integer, job_id uuid, item jsonb, prefix text, queue text, group_key text, run_id uuid, attempts integer,
+  max_retries integer, retry_delay_seconds integer, error_code text, error_message text
+)
+language plpgsql volatile
+set search_path = ''
+set jit = off
+as $$
+#variable_conflict use_column
+begin
+  return query
+  with input as materialized (
+    select e.ord::integer as ord, e.item, p.prefix,
+           coalesce(
+             case when not p_single then mcp_jobs_private.fields_problem(e.item, rtrim(p.prefix, '.'), p_known) end,
+             mcp_jobs_private.uuid_problem(e.item -> 'job_id', p.prefix || 'job_id'),
+             mcp_jobs_private.uuid_problem(e.item -> 'run_id', p.prefix || 'run_id', false),
+             mcp_jobs_private.worker_problem(e.item -> 'worker_id', p.prefix || 'worker_id')) as problem
+    from jsonb_array_elements(p_items) with ordinality as e (item, ord)
+    cross join lateral (select case when p_single then 'p_' else format('p_jobs[%s].', e.ord - 1) end as prefix) p
+  ),
+  parsed as materialized (
+    select i.ord, i.item, i.prefix, i.problem,
+           case when i.problem is null then mcp_jobs_private.uuid_value(i.item -> 'job_id') end as jid,
+           case when i.problem is null then mcp_jobs_private.uuid_value(i.item -> 'run_id') end as rid,
+           case when i.problem is null then mcp_jobs_private.name_value(i.item -> 'worker_id') end as wid
+    from input i
+  ),
+  firsts as (
+    select distinct on (p.jid) p.jid, p.ord from parsed p where p.jid is not null order by p.jid, p.ord
+  ),
+  locked as (
+    select j.id, j.status, j.worker_id, j.queue, j.group_key, j.run_id, j.attempts, j.max_retries,
+           j.retry_delay_seconds
+    from mcp_jobs.jobs j
+    where j.id = any (array(select f.jid from firsts f))
+    order by j.id
+    for update
+  )
+  select p.ord, p.jid, p.item, p.prefix, l.queue, l.group_key, l.run_id, l.attempts, l.max_retries,
+         l.retry_delay_seconds,
+    case
+      when p.problem is not null then '22023'
+      when f.ord <> p.ord then 'PT409'
+      when l.id is null then 'PT404'
+      when p.rid is not null and l.run_id is distinct from p.rid then 'PT409'
+      when l.status <> 'running' then 'PT409'
+      when p.wid is not null and l.worker_id is distinct from p.wid then 'PT409'
+    end,
+    case
+      when p.problem is not null then p.problem
+      when f.ord <> p.ord then format('job %s is listed more than once in this batch', p.jid)
+      when l.id is null then
+        format('job %s not found: check the job id (it may have been removed by cleanup_jobs)', p.jid)
+      when p.rid is not null and l.run_id is distinct from p.rid then
+        format('run %s of job %s is no longer current (job re-claimed): the job is %s%s; this worker must stop',
+               p.rid, p.jid, l.status, case when l.status = 'running' then format(' as run %s', l.run_id) else '' end)
+      when l.status <> 'running' then
+        format('job %s is %s, not running: only a claimed job can be finished, extended or released (was it '
+               'cancelled, finished already, or re-queued after its lease expired?)', p.jid, l.status)
+      when p.wid is not null and l.worker_id is distinct from p.wid then
+        format('job %s is held by worker %s, not %s: its lease expired and another worker claimed it',
+               p.jid, coalesce(l.worker_id, '(none)'), p.wid)
+    end
+  from parsed p
+  left join firsts f on f.jid = p.jid
+  left join locked l on l.id = p.jid
+  order by p.ord;
+end;
+$$;
+
+-- wake_freed: after jobs of p_queues stopped running, wakes the listeners of those queues that have running limits
+-- (max_running, group_max_running): a claim that found the queue full can now get a job.
+create or replace function mcp_jobs_private.wake_freed(p_queues text[])
+returns void
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  perform mcp_jobs_private.wake(null, s.queue, null, null, null)
+  from mcp_jobs.queue_settings s
+  where s.queue = any (p_queues) and (s.max_running is not null or s.group_max_running is not null);
+end;
+$$;
+
+-- fail_locked: finishes failed runs of jobs the caller has locked: re-queues with backoff when retries remain and
+-- p_retryable, else dead-letters (keeping priority, max_retries, retry_delay_seconds and group_key for a requeue).
+-- p_run_status is 'failed' or 'lease_expired'.
+create or replace function mcp_jobs_private.fail_locked(
+  p_ids uuid[], p_errors text[], p_retryable boolean[], p_delays integer[], p_run_status text
+) returns table (
+  job_id uuid, status text, will_retry boolean, next_attempt_at timestamptz, attempts integer, dead_letter_id uuid
+)
+language plpgsql volatile
+set search_path = ''
+set jit = off
+as $$
+#variable_conflict use_column
+begin
+  return query
+  with input as (
+    select u.id, u.err, coalesce(u.retryable, true) as retryable, u.delay
+    from unnest(p_ids, p_errors, p_retryable, p_delays) as u (id, err, retryable, delay)
+  ),
+  decided as materialized (
+    select j.id, j.run_id, j.queue, j.source, j.job_type, j.payload, j.attempts, j.priority, j.max_retries,
+           j.retry_delay_seconds, j.group_key, i.err,
+           (i.retryable and j.attempts <= j.max_retries) as retry,
+           now() + make_interval(secs => coalesce(i.delay::double precision,
+                                                  mcp_jobs_private.backoff_seconds(j.retry_delay_seconds, j.attempts))) as next_at
+    from input i
+    join mcp_jobs.jobs j on j.id = i.id
+    where j.id = any (p_ids)
+  ),
+  dlq as (
+    insert into mcp_jobs.dead_letter_queue (
+      job_id, queue, source, job_type, payload, final_error, attempts, priority, max_retries, retry_delay_seconds,
+      group_key)
+    select d.id, d.queue, d.source, d.job_type, d.payload, d.err, d.attempts, d.priority, d.max_retries,
+           d.retry_delay_seconds, d.group_key
+    from decided d
+    where not d.retry
+    returning id, job_id
+  ),
+  updated as (
+    update mcp_jobs.jobs j
+    set status = case when d.retry then 'queued' else 'failed' end,
+        scheduled_at = case when d.retry then d.next_at else j.scheduled_at end,
+        finished_at = case when d.retry then null else now() end,
+        error = d.err,
+        worker_id = null,
+        lease_expires_at = null,
+        updated_at = now()
+    from decided d
+    where j.id = any (p_ids) and j.id = d.id
+    returning j.id
+  ),
+  runs as (
+    update mcp_jobs.job_runs r
+    set status = p_run_status,
+        finished_at = now(),
+        duration_ms = (extract(epoch from (now() - r.started_at)) * 1000)::integer,
+        error = d.err
+    from decided d
+    where r.id = any (array(select d2.run_id from decided d2)) and r.id = d.run_id and r.status = 'running'
+  ),
+  events as (
+    insert into mcp_jobs.job_events (job_id, run_id, event_type, message, data)
+    select d.id, d.run_id, case when p_run_status = 'lease_expired' then 'lease_expired' else 'failed' end,
+           d.err, jsonb_build_object('attempt', d.attempts)
+    from decided d
+    union all
+    select d.id, d.run_id, case when d.retry then 'retry_scheduled' else 'dead_lettered' end,
+           case when d.retry then format('retry at %s', d.next_at) else 'moved to the dead letter queue' end,
+           case when d.retry then jsonb_build_object('next_attempt_at', d.next_at)
+                else jsonb_build_object('dead_letter_id', x.id) end
+    from decided d
+    left join dlq x on x.job_id = d.id
+  ),
+  freed as (
+    select mcp_jobs_private.wake_freed(array(select distinct d.queue from decided d))
+  )
+  select d.id,
+         case when d.retry then 'queued' else 'failed' end,
+         d.retry,
+         case when d.retry then d.next_at end,
+         d.attempts,
+         x.id
+  from decided d
+  left join dlq x on x.job_id = d.id
+  cross join freed;
+end;
+$$;
+
+-- ============================================================================================================
+-- Claiming
+-- ============================================================================================================
+
+-- has_limits: whether a queue_settings row limits claims (any of the four limits set).
+create or replace function mcp_jobs_private.has_limits(p_settings mcp_jobs.queue_settings)
+returns boolean
+language sql immutable
+set search_path = ''
+as $$
+  select p_settings.max_running is not null or p_settings.rate_limit is not null
+      or p_settings.group_max_running is not null or p_settings.group_rate_limit is not null;
+$$;
+
+-- pick_free: locks up to p_limit due jobs of queues without limits (p_queue, or any such unpaused queue when null),
+-- lowest priority number first, then oldest scheduled_at; FOR UPDATE SKIP LOCKED.
+create or replace function mcp_jobs_private.pick_free(p_queue text, p_job_types text[], p_limit integer)
+returns uuid[]
+language plpgsql volatile
+set search_path = ''
+set jit = off
+as $$
+begin
+  if p_queue is not null then
+    return array(
+      select j.id
+      from mcp_jobs.jobs j
+      where j.status = 'queued' and j.queue = p_queue and j.scheduled_at <= now()
+        and (p_job_types is null or j.job_type = any (p_job_types))
+      order by j.priority, j.scheduled_at, j.seq
+      limit p_limit
+      for update skip locked);
+  end if;
+  return array(
+    select j.id
+    from mcp_jobs.jobs j
+    where j.status = 'queued' and j.scheduled_at <= now()
+      and (p_job_types is null or j.job_type = any (p_job_types))
+      and not exists (select 1 from mcp_jobs.queue_settings s
+                      where s.queue = j.queue and (not s.processing_enabled or mcp_jobs_private.has_limits(s)))
+    order by j.priority, j.scheduled_at, j.seq
+    limit p_limit
+    for update skip locked);
+end;
+$$;
+
+-- pick_limited: locks up to p_limit due jobs of a queue with limits, as many as its limits allow now. Takes the
+-- queue's settings row lock first, so limited claims of one queue run one at a time (no over-admission); records
+-- the starts of rate-limited queues in run_starts.
+create or replace function mcp_jobs_private.pick_limited(p_queue text, p_job_types text[], p_limit integer)
+returns uuid[]
+language plpgsql volatile
+set search_path = ''
+set jit = off
+as $$
+declare
+  s mcp_jobs.queue_settings;
+  v_room integer := p_limit;
+  v_window interval;
+  v_ids uuid[];
+begin
+  select * into s from mcp_jobs.queue_settings q where q.queue = p_queue for update;
+  if not found or not s.processing_enabled then
+    return '{}';
+  end if;
+  v_window := make_interval(secs => s.rate_window_seconds);
+  if s.max_running is not null then
+    v_room := least(v_room, s.max_running - (
+      select count(*) from mcp_jobs.jobs j where j.status = 'running' and j.queue = p_queue));
+  end if;
+  if v_window is not null then
+    delete from mcp_jobs_private.run_starts r where r.queue = p_queue and r.started_at <= now() - v_window;
+  end if;
+  if s.rate_limit is not null then
+    v_room := least(v_room, s.rate_limit - (
+      select count(*) from mcp_jobs_private.run_starts r where r.queue = p_queue));
+  end if;
+  if v_room <= 0 then
+    return '{}';
+  end if;
+
+  if s.group_max_running is null and s.group_rate_limit is null then
+    v_ids := array(
+      select j.id
+      from mcp_jobs.jobs j
+      where j.status = 'queued' and j.queue = p_queue and j.scheduled_at <= now()
+        and (p_job_types is null or j.job_type = any (p_job_types))
+      order by j.priority, j.scheduled_at, j.seq
+      limit v_room
+      for update skip locked);
+  else
+    v_ids := array(
+      with recursive keys (k) as (
+        -- the group keys with queued jobs, by a loose scan of jobs_queued_group_idx (one probe per key)
+        (select j.group_key from mcp_jobs.jobs j
+         where j.status = 'queued' and j.queue = p_queue and j.group_key is not null
+         order by j.group_key limit 1)
+        union all
+        select (select j.group_key from mcp_jobs.jobs j
+                where j.status = 'queued' and j.queue = p_queue and j.group_key > keys.k
+                order by j.group_key limit 1)
+        from keys
+        where keys.k is not null
+      ),
+      running as (
+        select j.group_key, count(*) as n
+        from mcp_jobs.jobs j
+        where j.status = 'running' and j.queue = p_queue and j.group_key is not null
+        group by j.group_key
+      ),
+      started as (
+        select r.group_key, count(*) as n
+        from mcp_jobs_private.run_starts r
+        where s.group_rate_limit is not null and r.queue = p_queue and r.group_key is not null
+        group by r.group_key
+      ),
+      room as (
+        select k.k, least(coalesce(s.group_max_running - ru.n, s.group_max_running, p_limit),
+                          coalesce(s.group_rate_limit - st.n, s.group_rate_limit, p_limit)) as n
+        from keys k
+        left join running ru on ru.group_key = k.k
+        left join started st on st.group_key = k.k
+        where k.k is not null
+      ),
+      -- each key's next jobs in priority, then enqueue order, up to its room; strict order: a key stops at its first
+      -- job that is not due (or not of the wanted types)
+      heads as (
+        select h.id, h.priority, h.scheduled_at, h.seq
+        from room r
+        cross join lateral (
+          select x.*, bool_and(x.ready) over (order by x.priority, x.seq) as prefix_ready
+          from (
+            select j.id, j.priority, j.scheduled_at, j.seq,
+                   (j.scheduled_at <= now() and (p_job_types is null or j.job_type = any (p_job_types))) as ready
+            from mcp_jobs.jobs j
+            where j.status = 'queued' and j.queue = p_queue and j.group_key = r.k
+            order by j.priority, j.seq
+            limit r.n) x
+        ) h
+        where r.n > 0 and h.prefix_ready
+      ),
+      ungrouped as (
+        select j.id, j.priority, j.scheduled_at, j.seq
+        from mcp_jobs.jobs j
+        where j.status = 'queued' and j.queue = p_queue and j.group_key is null and j.scheduled_at <= now()
+          and (p_job_types is null or j.job_type = any (p_job_types))
+        order by j.priority, j.seq
+        limit v_room
+      ),
+      candidates as (
+        select c.id from (select * from heads union all select * from ungrouped) c
+        order by c.priority, c.scheduled_at, c.seq
+        limit v_room
+      )
+      select j.id
+      from mcp_jobs.jobs j
+      where j.id = any (array(select c.id from candidates c)) and j.status = 'queued'
+      order by j.priority, j.scheduled_at, j.seq
+      for update skip locked);
+  end if;
+
+  if v_window is not null and cardinality(v_ids) > 0 then
+    insert into mcp_jobs_private.run_starts (queue, group_key)
+    select p_queue, j.group_key from mcp_jobs.jobs j where j.id = any (v_ids);
+  end if;
+  return v_ids;
+end;
+$$;
+
+-- start_runs: marks locked queued jobs running for p_worker_id, opens their runs, logs 'started'. Forces the generic
+-- plan: for `id = any (p_ids)` the planner otherwise judges the custom plan cheaper and re-plans every claim.
+create or replace function mcp_jobs_private.start_runs(p_ids uuid[], p_worker_id text, p_lease_seconds integer)
+returns setof mcp_jobs.jobs
+language plpgsql volatile
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set jit = off
+as $$
+#variable_conflict use_column
+begin
+  return query
+    with started as (
+      update mcp_jobs.jobs j
+      set status = 'running',
+          worker_id = p_worker_id,
+          attempts = j.attempts + 1,
+          run_id = gen_random_uuid(),
+          lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+          started_at = now(),
+          progress = null,
+          updated_at = now()
+      where j.id = any (p_ids)
+      returning j.*
+    ),
+    runs as (
+      insert into mcp_jobs.job_runs (id, job_id, attempt, worker_id, status, started_at)
+      select s.run_id, s.id, s.attempts, p_worker_id, 'running', now() from started s
+    ),
+    events as (
+      insert into mcp_jobs.job_events (job_id, run_id, event_type, data)
+      select s.id, s.run_id, 'started', jsonb_build_object('attempt', s.attempts, 'worker_id', p_worker_id)
+      from started s
+    )
+    select * from started s order by s.priority, s.scheduled_at, s.seq;
+end;
+$$;
+
+-- ============================================================================================================
+-- Finishing, extending, logging: the batch bodies (p_single names fields p_x, else p_jobs[i].x)
+-- ============================================================================================================
+
+-- complete: completes held jobs [{job_id, run_id?, worker_id?, result?}].
+create or replace function mcp_jobs_private.complete(p_jobs jsonb, p_single boolean)
+returns table (
+  ordinal integer, job_id uuid, ok boolean, status text, finished_at timestamptz, error_code text, error_message text
+)
+language plpgsql volatile
+set search_path = ''
+set jit = off
+as $$
+#variable_conflict use_column
+begin
+  return query
+    with held as materialized (
+      select * from mcp_jobs_private.lock_held(p_jobs, p_single, array['job_id', 'run_id', 'worker_id', 'result'])
+    ),
+    done as (
+      update mcp_jobs.jobs j
+      set status = 'completed',
+          result = nullif(h.item -> 'result', 'null'::jsonb),
+          progress = 100,
+          error = null,
+          lease_expires_at = null,
+          finished_at = now(),
+          updated_at = now()
+      from held h
+      where j.id = any (array(select h2.job_id from held h2 where h2.error_code is null))
+        and h.error_code is null and j.id = h.job_id
+      returning j.id, j.run_id, j.result, j.queue
+    ),
+    runs as (
+      update mcp_jobs.job_runs r
+      set status = 'completed',
+          finished_at = now(),
+          duration_ms = (extract(epoch from (now() - r.started_at)) * 1000)::integer,
+          result = d.result
+      from done d
+      where r.id = any (array(select d2.run_id from done d2)) and r.id = d.run_id
+    ),
+    events as (
+      insert into mcp_jobs.job_events (job_id, run_id, event_type)
+      select d.id, d.run_id, 'completed' from done d
+    ),
+    freed as (
+      select mcp_jobs_private.wake_freed(array(select distinct d.queue from done d))
+    )
+    select h.ord, h.job_id, h.error_code is null,
+           case when h.error_code is null then 'completed' end,
+           case when h.error_code is null then now() end,
+           h.error_code, h.error_message
+    from held h
+    cross join freed
+    order by h.ord;
+end;
+$$;
+
+-- fail: fails held jobs [{job_id, run_id?, worker_id?, error?, retryable?, retry_delay_seconds?}]: retry or dead letter.
+create or replace function mcp_jobs_private.fail(p_jobs jsonb, p_single boolean)
+returns table (
+  ordinal integer, job_id uuid, ok boolean, status text, will_retry boolean, next_attempt_at timestamptz,
+  attempts integer, dead_letter_id uuid, error_code text, error_message text
+)
+language plpgsql volatile
+set search_path = ''
+set jit = off
+as $$
+#variable_conflict use_column
+begin
+  return query
+    with held as materialized (
+      select h.*,
+             coalesce(
+               mcp_jobs_private.bool_problem(h.item -> 'retryable', h.prefix || 'retryable'),
+               mcp_jobs_private.int_problem(h.item -> 'retry_delay_seconds', h.prefix || 'retry_delay_seconds', 0, 2592000)
+             ) as field_problem
+      from mcp_jobs_private.lock_held(
+        p_jobs, p_single, array['job_id', 'run_id', 'worker_id', 'error', 'retryable', 'retry_delay_seconds']) h
+    ),
+    checked as materialized (
+      select h.ord, h.job_id,
+             case when h.error_code = '22023' then h.error_code
+                  when h.field_problem is not null then '22023'
+                  else h.error_code end as code,
+             case when h.error_code = '22023' then h.error_message
+                  else coalesce(h.field_problem, h.error_message) end as message,
+             case jsonb_typeof(h.item -> 'error')
+               when 'string' then nullif(h.item ->> 'error', '')
+               when 'object' then coalesce(h.item -> 'error' ->> 'message', (h.item -> 'error')::text)
+               when 'null' then null
+               else (h.item -> 'error')::text
+             end as err,
+             mcp_jobs_private.bool_value(h.item -> 'retryable') as retryable,
+             mcp_jobs_private.int_value(h.item -> 'retry_delay_seconds') as delay
+      from held h
+    ),
+    failed as materialized (
+      select f.*
+      from mcp_jobs_private.fail_locked(
+        array(select c.job_id from checked c where c.code is null order by c.ord),
+        array(select coalesce(c.err, 'job failed (no error message given)') from checked c where c.code is null order by c.ord),
+        array(select c.retryable from checked c where c.code is null order by c.ord),
+        array(select c.delay from checked c where c.code is null order by c.ord),
+        'failed') f
+    )
+    select c.ord, c.job_id, c.code is null, f.status, f.will_retry, f.next_attempt_at, f.attempts, f.dead_letter_id,
+           c.code, c.message
+    from checked c
+    left join failed f on c.code is null and f.job_id = c.job_id
+    order by c.ord;
+end;
+$$;
+
+-- heartbeat: extends held leases [{job_id, run_id?, worker_id?, lease_seconds?, progress?, message?}] to now() +
+-- lease_seconds (default 300) and logs 'progress' events.
+create or replace function mcp_jobs_private.heartbeat(p_jobs jsonb, p_single boolean)
+returns table (
+  ordinal integer, job_id uuid, ok boolean, lease_expires_at timestamptz, progress integer,
+  error_code text, error_message text
+)
+language plpgsql volatile
+set search_path = ''
+set jit = off
+as $$
+#variable_conflict use_column
+begin
+  return query
+    with held as materialized (
+      select h.*,
+             coalesce(
+               mcp_jobs_private.int_problem(h.item -> 'lease_seconds', h.prefix || 'lease_seconds', 1, 86400),
+               mcp_jobs_private.int_problem(h.item -> 'progress', h.prefix || 'progress', 0, 100),
+               mcp_jobs_private.text_problem(h.item -> 'message', h.prefix || 'message', 10000)) as field_problem
+      from mcp_jobs_private.lock_held(
+        p_jobs, p_single, array['job_id', 'run_id', 'worker_id', 'lease_seconds', 'progress', 'message']) h
+    ),
+    checked as materialized (
+      select h.ord, h.job_id, h.run_id,
+             case when h.error_code = '22023' then h.error_code
+                  when h.field_problem is not null then '22023'
+                  else h.error_code end as code,
+             case when h.error_code = '22023' then h.error_message
+                  else coalesce(h.field_problem, h.error_message) end as message,
+             coalesce(mcp_jobs_private.int_value(h.item -> 'lease_seconds'), 300) as lease,
+             mcp_jobs_private.int_value(h.item -> 'progress') as progress,
+             nullif(h.item ->> 'message', '') as msg
+      from held h
+    ),
+    extended as (
+      update mcp_jobs.jobs j
+      set lease_expires_at = now() + make_interval(secs => c.lease),
+          progress = coalesce(c.progress, j.progress),
+          updated_at = now()
+      from checked c
+      where j.id = any (array(select c2.job_id from checked c2 where c2.code is null))
+        and c.code is null and j.id = c.job_id
+      returning j.id, j.lease_expires_at, j.progress
+    ),
+    events as (
+      insert into mcp_jobs.job_events (job_id, run_id, event_type, message, data)
+      select c.job_id, c.run_id, 'progress', c.msg,
+             case when c.progress is not null then jsonb_build_object('progress', c.progress) end
+      from checked c
+      where c.code is null and (c.progress is not null or c.msg is not null)
+    )
+    select c.ord, c.job_id, c.code is null, e.lease_expires_at, e.progress, c.code, c.message
+    from checked c
+    left join extended e on e.id = c.job_id and c.code is null
+    order by c.ord;
+end;
+$$;
+
+-- log_events: appends events [{job_id, message?, event_type? ('log' | 'progress'), data?, run_id?}] to jobs in any
+-- state (with run_id: only while it is the job's current run). Linear: each job is looked up once by primary key and
+-- event ids are drawn per item before the insert.
+create or replace function mcp_jobs_private.log_events(p_events jsonb, p_single boolean)
+returns table (ordinal integer, job_id uuid, ok boolean, event_id bigint, error_code text, error_message text)
+language plpgsql volatile
+set search_path = ''
+set jit = off
+as $$
+#variable_conflict use_column
+begin
+  return query
+  with input as materialized (
+    select e.ord::integer as ord, e.item, p.prefix,
+           coalesce(
+             case when not p_single then
+               mcp_jobs_private.fields_problem(e.item, rtrim(p.prefix, '.'), array['job_id', 'run_id', 'message', 'event_type', 'data'])
+             end,
+             mcp_jobs_private.uuid_problem(e.item -> 'job_id', p.prefix || 'job_id'),
+             mcp_jobs_private.uuid_problem(e.item -> 'run_id', p.prefix || 'run_id', false),
+             mcp_jobs_private.text_problem(e.item -> 'message', p.prefix || 'message', 10000),
+             case when coalesce(nullif(e.item ->> 'event_type', ''), 'log') not in ('log', 'progress') then
+               format('%sevent_type must be ''log'' or ''progress'', got %s', p.prefix, mcp_jobs_private.shown(e.item -> 'event_type'))
+             end,
+             case when jsonb_typeof(e.item -> 'data') not in ('object', 'array', 'null') then
+               format('%sdata must be a JSON object or array, got %s', p.prefix, jsonb_typeof(e.item -> 'data'))
+             end) as problem
+    from jsonb_array_elements(p_events) with ordinality as e (item, ord)
+    cross join lateral (select case when p_single then 'p_' else format('p_events[%s].', e.ord - 1) end as prefix) p
+  ),
+  parsed as materialized (
+    select i.*,
+           case when i.problem is null then mcp_jobs_private.uuid_value(i.item -> 'job_id') end as jid,
+           case when i.problem is null then mcp_jobs_private.uuid_value(i.item -> 'run_id') end as rid
+    from input i
+  ),
+  targets as materialized (
+    select j.id, j.run_id, j.status
+    from mcp_jobs.jobs j
+    where j.id = any (array(select distinct p.jid from parsed p where p.jid is not null))
+  ),
+  checked as materialized (
+    select p.ord, p.jid, p.item, coalesce(p.rid, j.run_id) as run_id,
+      case
+        when p.problem is not null then '22023'
+        when j.id is null then 'PT404'
+        when p.rid is not null and (j.run_id is distinct from p.rid or j.status <> 'running') then 'PT409'
+      end as code,
+      case
+        when p.problem is not null then p.problem
+        when j.id is null then format('job %s not found: check the job id', p.jid)
+        when p.rid is not null and (j.run_id is distinct from p.rid or j.status <> 'running') then
+          format('run %s of job %s is no longer current (job re-claimed): the job is %s', p.rid, p.jid, j.status)
+      end as message
+    from parsed p
+    left join targets j on j.id = p.jid
+  ),
+  numbered as materialized (
+    select c.*, case when c.code is null then nextval('mcp_jobs.job_events_id_seq'::regclass) end as event_id
+    from (select * from checked order by ord) c
+  ),
+  inserted as (
+    insert into mcp_jobs.job_events (id, job_id, run_id, event_type, message, data)
+    overriding system value
+    select n.event_id, n.jid, n.run_id, coalesce(nullif(n.item ->> 'event_type', ''), 'log'), n.item ->> 'message',
+           case when jsonb_typeof(n.item -> 'data') in ('object', 'array') then n.item -> 'data' end
+    from numbered n
+    where n.code is null
+  )
+  select n.ord, n.jid, n.code is null, n.event_id, n.code, n.message
+  from numbered n
+  order by n.ord;
+end;
+$$;
+
+-- ============================================================================================================
+-- API
+-- ============================================================================================================
+
+create or replace function mcp_jobs.claim_next_job(
+  p_worker_id text,
+  p_queue text default null,
+  p_job_types text[] default null,
+  p_limit integer default 1,
+  p_lease_seconds integer default 300
+) returns setof mcp_jobs.jobs
+language plpgsql volatile
+set search_path = ''
+set jit = off
+as $$
+declare
+  v_queue text := mcp_jobs_private.queue_name(p_queue);
+  v_settings mcp_jobs.queue_settings;
+  v_ids uuid[] := '{}';
+  v_more uuid[];
+begin
+  if p_worker_id is null or btrim(p_worker_id) = '' then
+    raise exception 'p_worker_id is required: pass a name for this worker, e.g. ''n8n-worker-1''' using errcode = '22023';
+  end if;
+  p_worker_id := mcp_jobs_private.worker_name(p_worker_id);
+  perform mcp_jobs_private.int_arg(p_limit, 'p_limit', 1, 1000);
+  perform mcp_jobs_private.int_arg(p_lease_seconds, 'p_lease_seconds', 1, 86400);
+  if cardinality(p_job_types) = 0 then
+    p_job_types := null;
+  end if;
+
+  -- cheap when nothing expired: the partial index holds only running jobs
+  if exists (select 1 from mcp_jobs.jobs j
+             where j.status = 'running' and j.lease_expires_at < now()
+               and (v_queue is null or j.queue = v_queue)) then
+    perform mcp_jobs.reap_expired_jobs(v_queue, 1000);
+  end if;
+
+  if v_queue is not null then
+    select * into v_settings from mcp_jobs.queue_settings s where s.queue = v_queue;
+    if found and not v_settings.processing_enabled then
+      return;
+    end if;
+    if found and mcp_jobs_private.has_limits(v_settings) then
+      v_ids := mcp_jobs_private.pick_limited(v_queue, p_job_types, p_limit);
+    else
+      v_ids := mcp_jobs_private.pick_free(v_queue, p_job_types, p_limit);
+    end if;
+  else
+    -- any queue: each limited queue with a due job, within its limits, then the queues without limits
+    for v_settings in
+      select s.* from mcp_jobs.queue_settings s
+      where s.processing_enabled and mcp_jobs_private.has_limits(s)
+        and exists (select 1 from mcp_jobs.jobs j
+                    where j.status = 'queued' and j.queue = s.queue and j.scheduled_at <= now())
+      order by s.queue
+    loop
+      exit when cardinality(v_ids) >= p_limit;
+      v_more := mcp_jobs_private.pick_limited(v_settings.queue, p_job_types, p_limit - cardinality(v_ids));
+      v_ids := v_ids || v_more;
+    end loop;
+    if cardinality(v_ids) < p_limit then
+      v_ids := v_ids || mcp_jobs_private.pick_free(null, p_job_types, p_limit - cardinality(v_ids));
+    end if;
+  end if;
+  return query select * from mcp_jobs_private.start_runs(v_ids, p_worker_id, p_lease_seconds);
+end;
+$$;
+comment on function mcp_jobs.claim_next_job(text, text, text[], integer, integer) is
+  'Claims up to p_limit (1-1000) due jobs of unpaused queues (p_queue null = any queue) for p_worker_id, lowest '
+  'priority number first, then oldest scheduled_at; FOR UPDATE SKIP LOCKED, so concurrent workers never get the same '
+  'job. Each claimed job is running with a lease of p_lease_seconds (1-86400) and a new run_id: pass it to '
+  'complete/fail/heartbeat so a stale worker cannot touch a newer run. Expired leases are reaped first. Queue limits '
+  '(set_queue_limits) hold across all workers: a claim returns fewer jobs when a limit is reached, and never waits; '
+  'within a group key jobs start in priority, then enqueue order. With p_queue null, limited queues are served first.';
+
+create or replace function mcp_jobs.reap_expired_jobs(p_queue text default null, p_limit integer default 1000)
+returns table (job_id uuid, queue text, action text, dead_letter_id uuid)
+language plpgsql volatile
+set search_path = ''
+set jit = off
+as $$
+#variable_conflict use_column
+declare
+  v_queue text := mcp_jobs_private.queue_name(p_queue);
+  v_ids uuid[];
+  v_workers text[];
+begin
+  perform mcp_jobs_private.int_arg(p_limit, 'p_limit', 1, 10000);
+  select array_agg(e.id order by e.id), array_agg(e.worker_id order by e.id) into v_ids, v_workers
+  from (
+    select j.id, j.worker_id
+    from mcp_jobs.jobs j
+    where j.status = 'running' and j.lease_expires_at < now()
+      and (v_queue is null or j.queue = v_queue)
+    order by j.lease_expires_at
+    limit p_limit
+    for update skip locked
+  ) e;
+  if v_ids is null then
+    return;
+  end if;
+  return query
+  select f.job_id, j.queue, case when f.will_retry then 'requeued' else 'dead_lettered' end, f.dead_letter_id
+  from mcp_jobs_private.fail_locked(
+         v_ids,
+         (select array_agg(format('lease expired: worker %s stopped renewing it', coalesce(w, '?')))
+          from unnest(v_workers) as w),
+         null, array_fill(0, array[cardinality(v_ids)]), 'lease_expired') f
+  join mcp_jobs.jobs j on j.id = f.job_id;
+end;
+$$;
+comment on function mcp_jobs.reap_expired_jobs(text, integer) is
+  'Closes up to p_limit (1-10000) runs whose lease expired (run status lease_expired, counted as a failed attempt): '
+  'the job is queued again at once, or dead-lettered when out of retries. Skips rows other sessions hold. '
+  'claim_next_job does this itself; call it from a schedule when no worker claims.';
+
+create or replace function mcp_jobs.complete_jobs(p_jobs jsonb)
+returns table (
+  ordinal integer, job_id uuid, ok boolean, status text, finished_at timestamptz, error_code text, error_message text
+)
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  perform mcp_jobs_private.check_batch(p_jobs, 'p_jobs');
+  return query select * from mcp_jobs_private.complete(p_jobs, false);
+end;
+$$;
+comment on function mcp_jobs.complete_jobs(jsonb) is
+  'Completes a batch [{job_id, run_id?, worker_id?, result?}] (at most 10000) in one call; one row per item, in order. '
+  'An item the caller does not hold (unknown, not running, another run, another worker) gets ok = false with '
+  'error_code/error_message and changes nothing; the others complete.';
+
+drop function if exists mcp_jobs.complete_job(uuid, jsonb, text);
+create or replace function mcp_jobs.complete_job(
+  p_job_id uuid,
+  p_result jsonb default null,
+  p_worker_id text default null,
+  p_run_id uuid default null
+) returns mcp_jobs.jobs
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  r record;
+  v_job mcp_jobs.jobs;
+begin
+  select * into r from mcp_jobs_private.complete(jsonb_build_array(jsonb_build_object(
+    'job_id', p_job_id, 'result', p_result, 'worker_id', p_worker_id, 'run_id', p_run_id)), true);
+  if not r.ok then
+    perform mcp_jobs_private.raise(r.error_code, r.error_message);
+  end if;
+  select * into v_job from mcp_jobs.jobs j where j.id = p_job_id;
+  return v_job;
+end;
+$$;
+comment on function mcp_jobs.complete_job(uuid, jsonb, text, uuid) is
+  'Marks a running job completed with p_result. With p_run_id (the run_id its claim returned) or p_worker_id, only '
+  'if the caller still holds it: PT409 when it was cancelled, finished, or re-claimed as a newer run; PT404 when unknown.';
+
+create or replace function mcp_jobs.fail_jobs(p_jobs jsonb)
+returns table (
+  ordinal integer, job_id uuid, ok boolean, status text, will_retry boolean, next_attempt_at timestamptz,
+  attempts integer, dead_letter_id uuid, error_code text, error_message text
+)
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  perform mcp_jobs_private.check_batch(p_jobs, 'p_jobs');
+  return query select * from mcp_jobs_private.fail(p_jobs, false);
+end;
+$$;
+comment on function mcp_jobs.fail_jobs(jsonb) is
+  'Fails a batch [{job_id, run_id?, worker_id?, error, retryable?, retry_delay_seconds?}] (at most 10000) in one call; '
+  'one row per item, in order. Items the caller does not hold get ok = false; the others are retried or dead-lettered '
+  'as fail_job describes.';
+
+drop function if exists mcp_jobs.fail_job(uuid, text, text, boolean, integer);
+create or replace function mcp_jobs.fail_job(
+  p_job_id uuid,
+  p_error text,
+  p_worker_id text default null,
+  p_retryable boolean default true,
+  p_retry_delay_seconds integer default null,
+  p_run_id uuid default null,
+  out job_id uuid,
+  out status text,
+  out will_retry boolean,
+  out next_attempt_at timestamptz,
+  out attempts integer,
+  out dead_letter_id uuid
+)
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  r record;
+begin
+  select * into r from mcp_jobs_private.fail(jsonb_build_array(jsonb_build_object(
+    'job_id', p_job_id, 'error', p_error, 'worker_id', p_worker_id, 'retryable', p_retryable,
+    'retry_delay_seconds', p_retry_delay_seconds, 'run_id', p_run_id)), true);
+  if not r.ok then
+    perform mcp_jobs_private.raise(r.error_code, r.error_message);
+  end if;
+  job_id := r.job_id;
+  status := r.status;
+  will_retry := r.will_retry;
+  next_attempt_at := r.next_attempt_at;
+  attempts := r.attempts;
+  dead_letter_id := r.dead_letter_id;
+end;
+$$;
+comment on function mcp_jobs.fail_job(uuid, text, text, boolean, integer, uuid) is
+  'Records a failed run. Retries with exponential backoff (retry_delay_seconds * 2^(attempt-1), +0-10% jitter, capped '
+  'at one hour) while attempts <= max_retries and p_retryable; else moves the job to the dead letter queue. '
+  'p_retry_delay_seconds overrides the backoff for this retry. Holder checks (p_run_id, p_worker_id) as complete_job.';
+
+create or replace function mcp_jobs.heartbeat_jobs(p_jobs jsonb)
+returns table (
+  ordinal integer, job_id uuid, ok boolean, lease_expires_at timestamptz, progress integer,
+  error_code text, error_message text
+)
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  perform mcp_jobs_private.check_batch(p_jobs, 'p_jobs');
+  return query select * from mcp_jobs_private.heartbeat(p_jobs, false);
+end;
+$$;
+comment on function mcp_jobs.heartbeat_jobs(jsonb) is
+  'Extends the leases of a batch [{job_id, run_id?, worker_id?, lease_seconds?, progress?, message?}] of held jobs in '
+  'one call and records progress; one row per item. ok = false (PT409) tells a worker it lost the job.';
+
+drop function if exists mcp_jobs.heartbeat_job(uuid, text, integer, integer, text);
+create or replace function mcp_jobs.heartbeat_job(
+  p_job_id uuid,
+  p_worker_id text default null,
+  p_lease_seconds integer default 300,
+  p_progress integer default null,
+  p_message text default null,
+  p_run_id uuid default null,
+  out job_id uuid,
+  out lease_expires_at timestamptz,
+  out progress integer
+)
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  r record;
+begin
+  select * into r from mcp_jobs_private.heartbeat(jsonb_build_array(jsonb_build_object(
+    'job_id', p_job_id, 'worker_id', p_worker_id, 'lease_seconds', p_lease_seconds, 'progress', p_progress,
+    'message', p_message, 'run_id', p_run_id)), true);
+  if not r.ok then
+    perform mcp_jobs_private.raise(r.error_code, r.error_message);
+  end if;
+  job_id := r.job_id;
+  lease_expires_at := r.lease_expires_at;
+  progress := r.progress;
+end;
+$$;
+comment on function mcp_jobs.heartbeat_job(uuid, text, integer, integer, text, uuid) is
+  'Extends a held job''s lease to now() + p_lease_seconds (1-86400), optionally recording progress (0-100) and a '
+  'message. Raises PT409 when the job is no longer held (cancelled, finished, re-claimed), so the worker can stop.';
+
+create or replace function mcp_jobs.log_job_events(p_events jsonb)
+returns table (ordinal integer, job_id uuid, ok boolean, event_id bigint, error_code text, error_message text)
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  perform mcp_jobs_private.check_batch(p_events, 'p_events');
+  return query select * from mcp_jobs_private.log_events(p_events, false);
+end;
+$$;
+comment on function mcp_jobs.log_job_events(jsonb) is
+  'Appends a batch of events [{job_id, message, event_type? (''log'' | ''progress''), data?, run_id?}] (at most 10000) '
+  'to jobs in any state (with run_id: only while that run is current); one row per item with the event id, or '
+  'ok = false for an unknown job, a stale run or a bad field.';
+
+drop function if exists mcp_jobs.log_job_event(uuid, text, text, jsonb);
+create or replace function mcp_jobs.log_job_event(
+  p_job_id uuid,
+  p_message text,
+  p_event_type text default 'log',
+  p_data jsonb default null,
+  p_run_id uuid default null
+) returns bigint
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  r record;
+begin
+  select * into r from mcp_jobs_private.log_events(jsonb_build_array(jsonb_build_object(
+    'job_id', p_job_id, 'message', p_message, 'event_type', p_event_type, 'data', p_data, 'run_id', p_run_id)), true);
+  if not r.ok then
+    perform mcp_jobs_private.raise(r.error_code, r.error_message);
+  end if;
+  return r.event_id;
+end;
+$$;
+comment on function mcp_jobs.log_job_event(uuid, text, text, jsonb, uuid) is
+  'Appends a ''log'' (or ''progress'') event with a message and optional data to a job and returns its id; with '
+  'p_run_id, only while that run is the job''s current run (PT409 otherwise).';
+
+drop function if exists mcp_jobs.release_jobs(uuid[], text);
+create or replace function mcp_jobs.release_jobs(p_job_ids uuid[], p_worker_id text, p_run_ids uuid[] default null)
+returns table (ordinal integer, job_id uuid, ok boolean, status text, error_code text, error_message text)
+language plpgsql volatile
+set search_path = ''
+set jit = off
+as $$
+#variable_conflict use_column
+declare
+  v_worker text := mcp_jobs_private.worker_name(p_worker_id);
+  v_items jsonb;
+begin
+  if v_worker is null then
+    raise exception 'p_worker_id is required: pass the worker that claimed the jobs' using errcode = '22023';
+  end if;
+  if p_job_ids is null then
+    raise exception 'p_job_ids must be an array of job ids (UUIDs)' using errcode = '22023';
+  end if;
+  if cardinality(p_job_ids) > 10000 then
+    raise exception 'p_job_ids has % ids; send at most 10000 per call', cardinality(p_job_ids) using errcode = '22023';
+  end if;
+  if p_run_ids is not null and cardinality(p_run_ids) <> cardinality(p_job_ids) then
+    raise exception 'p_run_ids has % ids but p_job_ids has %: pass one run id per job (the run_id of its claim)',
+      cardinality(p_run_ids), cardinality(p_job_ids) using errcode = '22023';
+  end if;
+  select coalesce(jsonb_agg(jsonb_build_object('job_id', u.id, 'run_id', u.run_id, 'worker_id', v_worker) order by u.ord),
+                  '[]'::jsonb)
+  into v_items
+  from unnest(p_job_ids, coalesce(p_run_ids, array_fill(null::uuid, array[cardinality(p_job_ids)])))
+       with ordinality as u (id, run_id, ord);
+
+  return query
+  with held as materialized (
+    select h.*
+    from mcp_jobs_private.lock_held(v_items, false, array['job_id', 'run_id', 'worker_id']) h
+  ),
+  runs as (
+    delete from mcp_jobs.job_runs r
+    using held h
+    where h.error_code is null and r.id = h.run_id and r.status = 'running'
+  ),
+  released as (
+    update mcp_jobs.jobs j
+    set status = 'queued',
+        attempts = greatest(j.attempts - 1, 0),
+        worker_id = null,
+        lease_expires_at = null,
+        run_id = p.run_id,
+        started_at = p.started_at,
+        progress = null,
+        updated_at = now()
+    from held h
+    -- the run before the released one (statements in one query do not see each other's deletes)
+    left join lateral (
+      select r.id as run_id, r.started_at
+      from mcp_jobs.job_runs r
+      where r.job_id = h.job_id and r.id is distinct from h.run_id
+      order by r.attempt desc, r.started_at desc
+      limit 1
+    ) p on true
+    where h.error_code is null and j.id = h.job_id
+    returning j.id, j.queue, j.job_type, j.priority, j.scheduled_at, j.seq
+  ),
+  events as (
+    insert into mcp_jobs.job_events (job_id, run_id, event_type, message, data)
+    select h.job_id, h.run_id, 'requeued',
+           format('released by worker %s before it started; the attempt does not count', v_worker),
+           jsonb_build_object('released_run_id', h.run_id)
+    from held h
+    where h.error_code is null
+  ),
+  -- the jobs are due again: one wake-up per queue, as for new jobs
+  woken as (
+    select count(*) as n
+    from (
+      select mcp_jobs_private.wake(w.id, w.queue, w.job_type, w.priority, w.cnt)
+      from (
+        select distinct on (r.queue) r.queue, r.id, r.job_type, r.priority, count(*) over (partition by r.queue) as cnt
+        from released r
+        order by r.queue, r.priority, r.scheduled_at, r.seq
+      ) w
+    ) n
+  )
+  select h.ord, h.job_id, h.error_code is null, case when h.error_code is null then 'queued' end,
+         h.error_code,
+         replace(h.error_message, format('p_jobs[%s].job_id', h.ord - 1), format('p_job_ids[%s]', h.ord - 1))
+  from held h
+  cross join woken
+  order by h.ord;
+end;
+$$;
+comment on function mcp_jobs.release_jobs(uuid[], text, uuid[]) is
+  'Puts jobs p_worker_id claimed but never started back to queued as if unclaimed (attempt not counted, run row '
+  'removed, ''requeued'' event) and wakes listeners; one row per id, in order (ok = false on error). With p_run_ids '
+  '(one per job, from the claim), only those runs are released.';
+
+do $$ begin perform mcp_jobs_private.secure_functions(); end $$;
