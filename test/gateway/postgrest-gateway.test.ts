@@ -209,14 +209,14 @@ describe('methods, paths and schemas', () => {
 		expect((await json(await postJson('whoami', {}))).search_path).toBe('"gw_test", "public", "extensions"');
 	});
 
-	it('refuses a schema that is not exposed with 406 PGRST106', async () => {
+	it("refuses a schema that is not exposed with 406 PGRST106, in PostgREST 12's words (as Supabase answers)", async () => {
 		const { error, status } = await sb.schema('gw_hidden').rpc('ping');
 		expect(status).toBe(406);
 		expect(error).toEqual({
 			code: 'PGRST106',
-			message: 'Invalid schema: gw_hidden',
+			message: 'The schema must be one of the following: gw_test, gw_other',
 			details: null,
-			hint: 'Only the following schemas are exposed: gw_test, gw_other',
+			hint: null,
 		});
 		const get = await rpc('ping', { method: 'GET', headers: { 'Accept-Profile': 'gw_hidden' } });
 		expect(get.status).toBe(406);
