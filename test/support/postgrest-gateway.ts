@@ -1,40 +1,56 @@
 // An in-process stand-in for PostgREST (and the Supabase API gateway in front of it) for tests, so that
-// @supabase/supabase-js talks real HTTP to real SQL. It serves RPC only: /rest/v1/rpc/<fn>, and follows
-// ../shared/reference/supabase-postgrest.md section 1 (routing, arguments, overload resolution, result
-// shapes, profiles, errors, auth/role switching, transactions, the gateway's apikey check), which was read
-// from PostgREST's source; the helpers in ./postgrest/ name the PostgREST modules they mirror.
+// @supabase/supabase-js talks real HTTP to real SQL: no PostgREST binary exists on the test machines. It
+// serves RPC only: /rest/v1/rpc/<fn>, and follows ../shared/reference/supabase-postgrest.md section 1
+// (routing, arguments, overload resolution, result shapes, profiles, errors, auth/role switching,
+// transactions, the gateway's apikey check), which was read from PostgREST's source; the helpers in
+// ./postgrest/ name the PostgREST modules they mirror.
 //
 // Per request: gateway apikey check → JWT → path → schema (profile headers) → method → query string →
-// body → function lookup (pg_proc, every request, like a schema cache that is always fresh) → one
-// transaction as the JWT's role → response. It connects with the given connection string (a superuser in
-// tests) and switches role with set_config('role', …, true), so grants and RLS apply as on Supabase.
+// body → function lookup in the schema cache → one transaction as the JWT's role → response. It connects
+// with the given connection string (a superuser in tests) and switches role with set_config('role', …,
+// true), so grants and RLS apply as on Supabase. Configured as PostgREST is on Supabase:
+// - db-max-rows (option maxRows, default 1000): a set-returning function runs to the end, but at most that
+//   many of its rows are returned; Content-Range says which (`0-999/*`; with Prefer: count=exact
+//   `0-999/1500` and status 206).
+// - statement_timeout (option statementTimeouts, default authenticator 8 s, anon 3 s, authenticated 8 s,
+//   service_role none so the authenticator's 8 s): the authenticator's on every connection, the request
+//   role's set per request as PostgREST sets impersonated-role settings, and a function's own
+//   `set statement_timeout` hoisted to the whole request. Over the limit: 500 with SQLSTATE 57014.
+// - TimeZone UTC on every connection, as Supabase's databases run in UTC.
+// - A schema cache (./postgrest/schema-cache.ts): functions are looked up in what was loaded at start or at
+//   the last `NOTIFY pgrst, 'reload schema'`; a function created since answers 404 PGRST202.
 //
 // Not implemented (answered with PostgREST's 400 PGRST127 "Feature not implemented" so tests notice):
 // table and root endpoints (404 PGRST125 here), ?select=<columns>, filters, order/limit/offset and
 // the Range header on results, non-JSON bodies (text/plain, xml, bytea, form, csv) and CSV/GeoJSON output.
-// Also left out: db-pre-request, per-role settings (e.g. anon's statement_timeout), hoisted function
-// settings, Prefer handling=strict/timezone/max-affected and count=planned|estimated (count=exact is
-// supported), new-style sb_publishable_/sb_secret_ keys. Prefer: tx=rollback is ignored, as on hosted Supabase.
+// Also left out: db-pre-request, Prefer handling=strict/timezone/max-affected and count=planned|estimated
+// (count=exact is supported), new-style sb_publishable_/sb_secret_ keys, the Supabase API's 60 s cap on a
+// request, PostgREST's pool acquisition timeout (504 PGRST003: requests here wait for one of 10 connections).
+// Prefer: tx=rollback is ignored, as on hosted Supabase.
+// Differs from PostgREST:
+// - Role settings come from the options, not from the roles' ALTER ROLE … SET in the database, and only
+//   statement_timeout is modelled; NOTIFY pgrst, 'reload config' is accepted and changes nothing. A
+//   function's or role's default_transaction_isolation does not change the request's isolation level
+//   (always READ COMMITTED).
+// - If the first schema cache load fails, starting fails (PostgREST keeps retrying and answers 503
+//   PGRST002 meanwhile, as this one does when a reload fails). A missing exposed schema is not an error
+//   (as in PostgREST 12; 13+ refuses to load).
+// - Error texts are PostgREST 12's for PGRST106 ("The schema must be one of the following: …", what
+//   Supabase answers) but newer PostgREST's (13+) for PGRST116 ("Cannot coerce the result to a single JSON
+//   object"; 12: "JSON object requested, multiple (or no) rows returned") and for JWT claim errors
+//   (PGRST303 "JWT expired"; 12: PGRST301).
 import { randomBytes } from 'crypto';
 import http from 'http';
 import type { AddressInfo } from 'net';
 import { DatabaseError, Pool, type PoolClient } from 'pg';
 import { type Aggregate, type CallArgs, mainCallQuery, txVarQuery } from './postgrest/call';
+import { databaseSettings, HOISTED_SETTINGS, type PostgrestGatewayOptions } from './postgrest/config';
 import { apiError, fromPgError, notImplemented, PgrstError } from './postgrest/errors';
 import { signJwt, verifyJwt } from './postgrest/jwt';
-import { findProc, loadRoutines } from './postgrest/routines';
+import { findProc } from './postgrest/routines';
+import { SchemaCache } from './postgrest/schema-cache';
 
-export interface PostgrestGatewayOptions {
-	/** Connection string of a role that may SET ROLE to the API roles (a superuser in tests). */
-	databaseUrl: string;
-	/** The exposed schemas (db-schemas); the first is the default. */
-	schemas: string[];
-	jwtSecret?: string;
-	/** db-anon-role, used when the JWT has no role claim. Default 'anon'. */
-	anonRole?: string;
-	/** db-extra-search-path. Default ['public', 'extensions'], as on Supabase. */
-	extraSearchPath?: string[];
-}
+export { type PostgrestGatewayOptions, SUPABASE_STATEMENT_TIMEOUTS } from './postgrest/config';
 
 export interface PostgrestGateway {
 	/** http://127.0.0.1:PORT, the "Supabase URL" to pass to createClient. */
@@ -43,6 +59,8 @@ export interface PostgrestGateway {
 	serviceRoleKey: string;
 	/** Signs a JWT with the gateway's secret (e.g. { role: 'authenticated', sub }). */
 	signJwt(claims: object): string;
+	/** Resolves when the schema cache load that starts next (e.g. after NOTIFY pgrst, 'reload schema') has finished. */
+	nextSchemaCacheLoad(): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -52,9 +70,12 @@ interface Reply {
 	body: string;
 }
 
-interface Config extends Required<Omit<PostgrestGatewayOptions, 'databaseUrl'>> {
+interface Config extends Required<Omit<PostgrestGatewayOptions, 'databaseUrl' | 'statementTimeouts'>> {
 	pool: Pool;
+	schemaCache: SchemaCache;
 	apiKeys: Set<string>;
+	/** The impersonated roles' settings (PostgREST's configRoleSettings), applied per request. */
+	roleSettings: Map<string, Array<[string, string]>>;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -62,20 +83,30 @@ const GUC_HEADERS_ERROR = 'response.headers guc must be a JSON array composed of
 
 export async function startPostgrestGateway(opts: PostgrestGatewayOptions): Promise<PostgrestGateway> {
 	if (opts.schemas.length === 0) throw new Error('startPostgrestGateway: at least one schema must be exposed');
+	const { maxRows, connection, roleSettings } = databaseSettings(opts);
 	const jwtSecret = opts.jwtSecret ?? randomBytes(32).toString('hex');
 	const iat = Math.floor(Date.now() / 1000);
 	const exp = iat + 10 * 365 * 24 * 3600;
 	const anonKey = signJwt({ role: 'anon', iss: 'supabase', iat, exp }, jwtSecret);
 	const serviceRoleKey = signJwt({ role: 'service_role', iss: 'supabase', iat, exp }, jwtSecret);
-	const pool = new Pool({ connectionString: opts.databaseUrl, max: 10 });
+	const pool = new Pool({ ...connection, max: 10 });
 	pool.on('error', () => undefined); // an idle connection dropped (e.g. the test database went away)
+	let schemaCache: SchemaCache | undefined;
+	try {
+		schemaCache = await SchemaCache.start(pool, connection, opts.schemas, HOISTED_SETTINGS);
+	} finally {
+		if (schemaCache === undefined) await pool.end();
+	}
 	const config: Config = {
 		schemas: opts.schemas,
 		jwtSecret,
 		anonRole: opts.anonRole ?? 'anon',
 		extraSearchPath: opts.extraSearchPath ?? ['public', 'extensions'],
+		maxRows,
 		pool,
+		schemaCache,
 		apiKeys: new Set([anonKey, serviceRoleKey]),
+		roleSettings,
 	};
 
 	const server = http.createServer((req, res) => {
@@ -100,11 +131,13 @@ export async function startPostgrestGateway(opts: PostgrestGatewayOptions): Prom
 		anonKey,
 		serviceRoleKey,
 		signJwt: (claims) => signJwt(claims, jwtSecret),
+		nextSchemaCacheLoad: () => schemaCache.nextLoad(),
 		async close() {
 			await new Promise<void>((resolve) => {
 				server.close(() => resolve());
 				server.closeAllConnections();
 			});
+			await schemaCache.close();
 			await pool.end();
 		},
 	};
@@ -272,7 +305,7 @@ function apiRequest(config: Config, req: http.IncomingMessage, rawBody: string, 
 
 	const profile = header(req, ['POST', 'PATCH', 'PUT', 'DELETE'].includes(method) ? 'content-profile' : 'accept-profile');
 	if (profile !== undefined && !config.schemas.includes(profile)) {
-		throw apiError(406, 'PGRST106', `Invalid schema: ${profile}`, null, `Only the following schemas are exposed: ${config.schemas.join(', ')}`);
+		throw apiError(406, 'PGRST106', `The schema must be one of the following: ${config.schemas.join(', ')}`);
 	}
 	const schema = profile ?? config.schemas[0];
 	// the schema counts as negotiated when a profile header chose it, or when several schemas are exposed
@@ -298,7 +331,7 @@ function apiRequest(config: Config, req: http.IncomingMessage, rawBody: string, 
 async function execute(config: Config, client: PoolClient, request: RpcRequest, req: http.IncomingMessage): Promise<Reply> {
 	const { method, schema, role } = request;
 	const isPost = method === 'POST';
-	const routine = findProc(schema, request.fnName, request.keys, await loadRoutines(client, schema), isPost);
+	const routine = findProc(schema, request.fnName, request.keys, config.schemaCache.routinesIn(schema), isPost);
 	if (method === 'OPTIONS') {
 		const allow = routine.volatility === 'volatile' ? 'OPTIONS,POST' : 'OPTIONS,GET,HEAD,POST';
 		return { status: 200, body: '', headers: { 'Content-Length': '0', 'Access-Control-Allow-Origin': '*', Allow: allow, Vary: 'Accept, Prefer, Range' } };
@@ -320,15 +353,25 @@ async function execute(config: Config, client: PoolClient, request: RpcRequest, 
 
 	// GET/HEAD, and STABLE/IMMUTABLE functions, run READ ONLY (Plan.hs txMode)
 	const readOnly = !isPost || routine.volatility !== 'volatile';
-	let row: { page_total: string; body: string; response_headers: string | null; response_status: string | null };
+	let row: { total_result_set: string | null; page_total: string; body: string; response_headers: string | null; response_status: string | null };
 	let committed = false;
 	try {
 		await client.query(`BEGIN ISOLATION LEVEL READ COMMITTED ${readOnly ? 'READ ONLY' : 'READ WRITE'}`);
 		const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'cookie').map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]));
 		const cookies = Object.fromEntries((header(req, 'cookie') ?? '').split(';').filter((c) => c.includes('=')).map((c) => c.trim().split(/=(.*)/s).slice(0, 2)));
-		const vars = txVarQuery({ searchPath: [schema, ...config.extraSearchPath], role, claims: request.claims, method, path: request.path, headers, cookies });
+		const vars = txVarQuery({
+			searchPath: [schema, ...config.extraSearchPath],
+			roleSettings: config.roleSettings.get(role) ?? [],
+			role,
+			claims: request.claims,
+			method,
+			path: request.path,
+			headers,
+			cookies,
+			functionSettings: routine.hoistedSettings,
+		});
 		await client.query(vars.text, vars.values);
-		const main = mainCallQuery(routine, args, request.keys, aggregate);
+		const main = mainCallQuery(routine, args, request.keys, aggregate, { maxRows: config.maxRows, count: countExact });
 		row = (await client.query(main.text, main.values)).rows[0];
 		if (aggregate.single && Number(row.page_total) !== 1) {
 			throw apiError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${row.page_total} rows`);
@@ -340,19 +383,30 @@ async function execute(config: Config, client: PoolClient, request: RpcRequest, 
 		if (!committed) await client.query('ROLLBACK').catch(() => undefined);
 	}
 
-	const total = Number(row.page_total);
-	const headers: Record<string, string> = { 'Content-Range': `${total > 0 ? `0-${total - 1}` : '*'}/${countExact ? total : '*'}`, Vary: 'Accept, Prefer, Range' };
+	const range = rangeStatusHeader(Number(row.page_total), row.total_result_set === null ? undefined : Number(row.total_result_set));
+	const headers: Record<string, string> = { 'Content-Range': range.contentRange, Vary: 'Accept, Prefer, Range' };
 	if (countExact) headers['Preference-Applied'] = 'count=exact';
 	let reply: Reply;
 	if (routine.returns === 'void') {
 		reply = { status: 204, headers, body: '' };
 	} else if (method === 'HEAD') {
-		reply = { status: 200, headers: { ...headers, 'Content-Type': contentType, ...request.profileHeaders }, body: '' };
+		reply = { status: range.status, headers: { ...headers, 'Content-Type': contentType, ...request.profileHeaders }, body: '' };
 	} else {
 		const length = String(Buffer.byteLength(row.body));
-		reply = { status: 200, headers: { ...headers, 'Content-Length': length, 'Content-Type': contentType, ...request.profileHeaders }, body: row.body };
+		reply = { status: range.status, headers: { ...headers, 'Content-Length': length, 'Content-Type': contentType, ...request.profileHeaders }, body: row.body };
 	}
 	return overrideStatusHeaders(reply, row.response_status, row.response_headers);
+}
+
+/**
+ * RangeQuery.hs rangeStatusHeader for the whole-result range (no Range header or limit/offset here): the rows
+ * returned, of the total when it was counted; 206 Partial Content when db-max-rows cut the counted result.
+ */
+function rangeStatusHeader(pageTotal: number, tableTotal: number | undefined): { status: number; contentRange: string } {
+	const upper = pageTotal - 1;
+	const rows = tableTotal !== 0 && upper >= 0 ? `0-${upper}` : '*';
+	const status = tableTotal !== undefined && pageTotal < tableTotal ? 206 : 200;
+	return { status, contentRange: `${rows}/${tableTotal ?? '*'}` };
 }
 
 /** A function may set the response.status and response.headers GUCs (Response.hs overrideStatusHeaders). */

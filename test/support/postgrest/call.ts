@@ -15,35 +15,43 @@ export interface SqlQuery {
 	values: unknown[];
 }
 
-/** `select set_config(...)` for the search path, role, claims and request GUCs, in PostgREST's order. */
+/**
+ * `select set_config(...)` in PostgREST's order (Query.hs setPgLocals): search path, the impersonated
+ * role's settings (e.g. its statement_timeout), role, claims, request GUCs, the function's hoisted settings.
+ */
 export function txVarQuery(settings: {
 	searchPath: string[];
+	roleSettings: Array<[string, string]>;
 	role: string;
 	claims: Record<string, unknown>;
 	method: string;
 	path: string;
 	headers: Record<string, string>;
 	cookies: Record<string, string>;
+	functionSettings: Array<[string, string]>;
 }): SqlQuery {
-	const values = [
-		settings.searchPath.map(ident).join(', '),
-		settings.role,
-		JSON.stringify({ ...settings.claims, role: settings.role }),
-		settings.method,
-		settings.path,
-		JSON.stringify(settings.headers),
-		JSON.stringify(settings.cookies),
+	const pairs: Array<[string, string]> = [
+		['search_path', settings.searchPath.map(ident).join(', ')],
+		...settings.roleSettings,
+		['role', settings.role],
+		['request.jwt.claims', JSON.stringify({ ...settings.claims, role: settings.role })],
+		['request.method', settings.method],
+		['request.path', settings.path],
+		['request.headers', JSON.stringify(settings.headers)],
+		['request.cookies', JSON.stringify(settings.cookies)],
+		...settings.functionSettings,
 	];
-	const names = ['search_path', 'role', 'request.jwt.claims', 'request.method', 'request.path', 'request.headers', 'request.cookies'];
-	return { text: `select ${names.map((n, i) => `set_config('${n}', $${i + 1}, true)`).join(', ')}`, values };
+	const values = pairs.flat();
+	return { text: `select ${pairs.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, values };
 }
 
 /**
- * The main statement: call the routine with the given arguments (only the parameters named in the
- * request, so omitted ones take their DEFAULT), and aggregate the result to the JSON body.
- * Columns: page_total (rows), body (text), response_headers / response_status (the GUCs).
+ * The main statement (Statements.hs prepareCall): call the routine with the given arguments (only the
+ * parameters named in the request, so omitted ones take their DEFAULT), and aggregate at most `maxRows` of
+ * its rows (db-max-rows; the routine itself runs to the end) to the JSON body. Columns: total_result_set
+ * (all rows, when counted), page_total (rows in the body), body (text), response_headers / response_status.
  */
-export function mainCallQuery(routine: Routine, args: CallArgs, keys: Set<string>, aggregate: Aggregate): SqlQuery {
+export function mainCallQuery(routine: Routine, args: CallArgs, keys: Set<string>, aggregate: Aggregate, page: { maxRows: number | null; count: boolean }): SqlQuery {
 	const values: unknown[] = [];
 	const param = (value: unknown) => `$${values.push(value)}`;
 	const fn = `${ident(routine.schema)}.${ident(routine.name)}`;
@@ -84,12 +92,16 @@ export function mainCallQuery(routine: Routine, args: CallArgs, keys: Set<string
 			? agg('_postgrest_t', true)
 			: agg(scalarLike ? '_postgrest_t.pgrst_scalar' : '_postgrest_t', returnsScalar);
 	const returnsSingle = returnsScalar || routine.returns === 'composite';
+	// readPlanToQuery's LIMIT/OFFSET: the request's range (always all rows here) restricted to db-max-rows
+	const limit = page.maxRows === null ? '' : ` LIMIT ${param(String(page.maxRows))} OFFSET ${param('0')}`;
 	const text =
-		`WITH pgrst_source AS (${source}) ` +
-		`SELECT ${returnsSingle ? '1' : 'pg_catalog.count(_postgrest_t)'} AS page_total, ` +
+		`WITH pgrst_source AS (${source})` +
+		(page.count ? `, pgrst_source_count AS (SELECT 1 FROM "pgrst_source") ` : ' ') +
+		`SELECT ${page.count ? '(SELECT pg_catalog.count(*) FROM pgrst_source_count)' : 'null::bigint'} AS total_result_set, ` +
+		`${returnsSingle ? '1' : 'pg_catalog.count(_postgrest_t)'} AS page_total, ` +
 		`(${body})::text AS body, ` +
 		`nullif(current_setting('response.headers', true), '') AS response_headers, ` +
 		`nullif(current_setting('response.status', true), '') AS response_status ` +
-		`FROM (SELECT "pgrst_source".* FROM "pgrst_source") _postgrest_t`;
+		`FROM (SELECT "pgrst_source".* FROM "pgrst_source"${limit}) _postgrest_t`;
 	return { text, values };
 }

@@ -1,5 +1,6 @@
-// PostgREST's view of the functions in a schema (PGRST: SchemaCache.hs funcsSqlQuery, SchemaCache/Routine.hs)
-// and its overload resolution (Plan.hs findProc), with the PGRST202/PGRST203 errors (Error.hs NoRpc/AmbiguousRpc).
+// PostgREST's view of the functions in the exposed schemas (PGRST: SchemaCache.hs allFunctions/funcsSqlQuery,
+// SchemaCache/Routine.hs) and its overload resolution (Plan.hs findProc), with the PGRST202/PGRST203 errors
+// (Error.hs NoRpc/AmbiguousRpc).
 import type { PoolClient } from 'pg';
 import { apiError, PgrstError } from './errors';
 
@@ -19,18 +20,22 @@ export interface Routine {
 	params: RoutineParam[];
 	returns: ReturnShape;
 	volatility: 'volatile' | 'stable' | 'immutable';
+	/** The function's own SET clauses that PostgREST hoists into the request transaction (db-hoisted-tx-settings). */
+	hoistedSettings: Array<[string, string]>;
 }
 
 // Only input parameters (IN, INOUT, VARIADIC) are keys. The return type is looked through domains; OUT,
 // INOUT and TABLE parameters make the result composite (rettype_is_composite). Procedures, aggregates
-// and trigger functions are not callable.
+// and trigger functions are not callable. A SET clause is hoisted when it matches a name of $2 as a regex
+// (`setting ~ ANY($2)`, as PostgREST matches it).
 const ROUTINES_SQL = `
-select p.proname as name, p.pronargs as nargs, p.pronargdefaults as ndefaults, p.proargnames as argnames,
+select n.nspname as schema, p.proname as name, p.pronargs as nargs, p.pronargdefaults as ndefaults, p.proargnames as argnames,
        p.proargmodes::text[] as argmodes,
        array(select t::regtype::text from unnest(p.proargtypes::oid[]) with ordinality a(t, i) order by i) as argtypes,
        p.proretset as setof, rt.oid = 'pg_catalog.void'::regtype as void,
        (rt.typtype = 'c' or coalesce(p.proargmodes::text[] && '{t,b,o}', false)) as composite,
-       p.provolatile as volatility
+       p.provolatile as volatility,
+       array(select s from unnest(p.proconfig) s where s ~ any($2::text[])) as hoisted
   from pg_proc p
   join pg_namespace n on n.oid = p.pronamespace
   cross join lateral (
@@ -41,9 +46,10 @@ select p.proname as name, p.pronargs as nargs, p.pronargdefaults as ndefaults, p
     )
     select t.oid, t.typtype from d join pg_type t on t.oid = d.oid where t.typtype <> 'd'
   ) rt
- where n.nspname = $1 and p.prokind = 'f' and rt.oid <> 'pg_catalog.trigger'::regtype`;
+ where n.nspname = any($1::text[]) and p.prokind = 'f' and rt.oid <> 'pg_catalog.trigger'::regtype`;
 
 interface RoutineRow {
+	schema: string;
 	name: string;
 	nargs: number;
 	ndefaults: number;
@@ -54,6 +60,7 @@ interface RoutineRow {
 	void: boolean;
 	composite: boolean;
 	volatility: 'v' | 's' | 'i';
+	hoisted: string[];
 }
 
 const WIDENED: Record<string, string> = {
@@ -63,7 +70,7 @@ const WIDENED: Record<string, string> = {
 	'character[]': 'character varying[]',
 };
 
-function toRoutine(schema: string, row: RoutineRow): Routine | undefined {
+function toRoutine(row: RoutineRow): Routine | undefined {
 	const modes = row.argmodes ?? row.argtypes.map(() => 'i');
 	const inputs = modes
 		.map((mode, i) => ({ mode, name: row.argnames?.[i] ?? '' }))
@@ -80,21 +87,31 @@ function toRoutine(schema: string, row: RoutineRow): Routine | undefined {
 	if (unnamed.length > 1 || (unnamed.length === 1 && !['bytea', 'json', 'jsonb', 'text', 'xml'].includes(unnamed[0].type))) return undefined;
 	const single = row.composite ? 'composite' : 'scalar';
 	return {
-		schema,
+		schema: row.schema,
 		name: row.name,
 		params,
 		returns: row.void && !row.setof ? 'void' : row.setof ? `setof ${single}` : single,
 		volatility: ({ v: 'volatile', s: 'stable', i: 'immutable' } as const)[row.volatility],
+		hoistedSettings: row.hoisted.map((setting) => {
+			const i = setting.indexOf('=');
+			return [setting.slice(0, i), setting.slice(i + 1)];
+		}),
 	};
 }
 
-/** Every function of `schema` PostgREST would have in its schema cache, overloads with fewer parameters first. */
-export async function loadRoutines(client: PoolClient, schema: string): Promise<Routine[]> {
-	const { rows } = await client.query<RoutineRow>(ROUTINES_SQL, [schema]);
-	return rows
-		.map((row) => toRoutine(schema, row))
-		.filter((r): r is Routine => r !== undefined)
-		.sort((a, b) => a.params.length - b.params.length);
+/**
+ * Every function of `schemas` PostgREST would have in its schema cache, by schema, overloads with fewer
+ * parameters first. Run it with an empty search_path (as querySchemaCache does), so type names come out
+ * schema-qualified.
+ */
+export async function loadRoutines(client: PoolClient, schemas: string[], hoistedSettings: string[]): Promise<Map<string, Routine[]>> {
+	const { rows } = await client.query<RoutineRow>(ROUTINES_SQL, [schemas, hoistedSettings]);
+	const bySchema = new Map<string, Routine[]>(schemas.map((schema) => [schema, []]));
+	for (const routine of rows.map(toRoutine)) {
+		if (routine !== undefined) bySchema.get(routine.schema)?.push(routine);
+	}
+	for (const routines of bySchema.values()) routines.sort((a, b) => a.params.length - b.params.length);
+	return bySchema;
 }
 
 const setEquals = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((k) => b.has(k));
