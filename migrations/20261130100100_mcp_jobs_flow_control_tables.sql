@@ -48,7 +48,7 @@ comment on column mcp_jobs.queue_settings.group_rate_limit is 'At most this many
 create table if not exists mcp_jobs_private.run_starts (
   queue       text not null,
   group_key   text,
-  started_at  timestamptz not null default now()
+  started_at  timestamptz not null
 );
 comment on table mcp_jobs_private.run_starts is
   'Run starts of rate-limited queues within their window (claims prune older rows).';

@@ -138,7 +138,7 @@ begin
   ),
   decided as materialized (
     select j.id, j.run_id, j.queue, j.source, j.job_type, j.payload, j.attempts, j.priority, j.max_retries,
-           j.retry_delay_seconds, j.group_key, i.err,
+           j.retry_delay_seconds, j.group_key, i.err, clock_timestamp() as ended_at,
            (i.retryable and j.attempts <= j.max_retries) as retry,
            now() + make_interval(secs => coalesce(i.delay::double precision,
                                                   mcp_jobs_private.backoff_seconds(j.retry_delay_seconds, j.attempts))) as next_at
@@ -160,7 +160,7 @@ begin
     update mcp_jobs.jobs j
     set status = case when d.retry then 'queued' else 'failed' end,
         scheduled_at = case when d.retry then d.next_at else j.scheduled_at end,
-        finished_at = case when d.retry then null else now() end,
+        finished_at = case when d.retry then null else d.ended_at end,
         error = d.err,
         worker_id = null,
         lease_expires_at = null,
@@ -172,8 +172,8 @@ begin
   runs as (
     update mcp_jobs.job_runs r
     set status = p_run_status,
-        finished_at = now(),
-        duration_ms = (extract(epoch from (now() - r.started_at)) * 1000)::integer,
+        finished_at = d.ended_at,
+        duration_ms = (extract(epoch from (d.ended_at - r.started_at)) * 1000)::integer,
         error = d.err
     from decided d
     where r.id = any (array(select d2.run_id from decided d2)) and r.id = d.run_id and r.status = 'running'
@@ -253,10 +253,12 @@ end;
 $$;
 
 -- pick_limited: locks up to p_limit due jobs of a queue with limits, as many as its limits allow now. Takes the
--- queue's settings row lock first, so limited claims of one queue run one at a time (no over-admission); records
--- the starts of rate-limited queues in run_starts.
-create or replace function mcp_jobs_private.pick_limited(p_queue text, p_job_types text[], p_limit integer)
-returns uuid[]
+-- queue's settings row lock first, so limited claims of one queue run one at a time (no over-admission); counts
+-- the window against the clock under that lock, and log_starts tells the caller to record the starts (run_starts)
+-- with their exact start times, which makes "never more than rate_limit starts in any window" exact.
+create or replace function mcp_jobs_private.pick_limited(
+  p_queue text, p_job_types text[], p_limit integer, out ids uuid[], out log_starts boolean
+)
 language plpgsql volatile
 set search_path = ''
 set jit = off
@@ -264,31 +266,32 @@ as $$
 declare
   s mcp_jobs.queue_settings;
   v_room integer := p_limit;
-  v_window interval;
-  v_ids uuid[];
+  v_since timestamptz;
 begin
+  ids := '{}';
   select * into s from mcp_jobs.queue_settings q where q.queue = p_queue for update;
   if not found or not s.processing_enabled then
-    return '{}';
+    return;
   end if;
-  v_window := make_interval(secs => s.rate_window_seconds);
+  log_starts := s.rate_window_seconds is not null;
+  if log_starts then
+    v_since := clock_timestamp() - make_interval(secs => s.rate_window_seconds);
+    delete from mcp_jobs_private.run_starts r where r.queue = p_queue and r.started_at <= v_since;
+  end if;
   if s.max_running is not null then
     v_room := least(v_room, s.max_running - (
       select count(*) from mcp_jobs.jobs j where j.status = 'running' and j.queue = p_queue));
   end if;
-  if v_window is not null then
-    delete from mcp_jobs_private.run_starts r where r.queue = p_queue and r.started_at <= now() - v_window;
-  end if;
   if s.rate_limit is not null then
     v_room := least(v_room, s.rate_limit - (
-      select count(*) from mcp_jobs_private.run_starts r where r.queue = p_queue));
+      select count(*) from mcp_jobs_private.run_starts r where r.queue = p_queue and r.started_at > v_since));
   end if;
   if v_room <= 0 then
-    return '{}';
+    return;
   end if;
 
   if s.group_max_running is null and s.group_rate_limit is null then
-    v_ids := array(
+    ids := array(
       select j.id
       from mcp_jobs.jobs j
       where j.status = 'queued' and j.queue = p_queue and j.scheduled_at <= now()
@@ -297,7 +300,7 @@ begin
       limit v_room
       for update skip locked);
   else
-    v_ids := array(
+    ids := array(
       with recursive keys (k) as (
         -- the group keys with queued jobs, by a loose scan of jobs_queued_group_idx (one probe per key)
         (select j.group_key from mcp_jobs.jobs j
@@ -320,6 +323,7 @@ begin
         select r.group_key, count(*) as n
         from mcp_jobs_private.run_starts r
         where s.group_rate_limit is not null and r.queue = p_queue and r.group_key is not null
+          and r.started_at > v_since
         group by r.group_key
       ),
       room as (
@@ -366,18 +370,17 @@ begin
       order by j.priority, j.scheduled_at, j.seq
       for update skip locked);
   end if;
-
-  if v_window is not null and cardinality(v_ids) > 0 then
-    insert into mcp_jobs_private.run_starts (queue, group_key)
-    select p_queue, j.group_key from mcp_jobs.jobs j where j.id = any (v_ids);
-  end if;
-  return v_ids;
 end;
 $$;
 
--- start_runs: marks locked queued jobs running for p_worker_id, opens their runs, logs 'started'. Forces the generic
--- plan: for `id = any (p_ids)` the planner otherwise judges the custom plan cheaper and re-plans every claim.
-create or replace function mcp_jobs_private.start_runs(p_ids uuid[], p_worker_id text, p_lease_seconds integer)
+-- start_runs: marks locked queued jobs running for p_worker_id, opens their runs, logs 'started', and records the
+-- starts of the jobs of p_log_queues (rate-limited) in run_starts. Runs start (and end) at clock_timestamp(), not
+-- now(): a claim may have waited for a limited queue's lock, and its transaction's start would then precede the end
+-- of the run it waited for. Forces the generic plan: for `id = any (p_ids)` the planner otherwise judges the custom
+-- plan cheaper and re-plans every claim.
+create or replace function mcp_jobs_private.start_runs(
+  p_ids uuid[], p_worker_id text, p_lease_seconds integer, p_log_queues text[] default '{}'
+)
 returns setof mcp_jobs.jobs
 language plpgsql volatile
 set search_path = ''
@@ -393,8 +396,8 @@ begin
           worker_id = p_worker_id,
           attempts = j.attempts + 1,
           run_id = gen_random_uuid(),
-          lease_expires_at = now() + make_interval(secs => p_lease_seconds),
-          started_at = now(),
+          lease_expires_at = clock_timestamp() + make_interval(secs => p_lease_seconds),
+          started_at = clock_timestamp(),
           progress = null,
           updated_at = now()
       where j.id = any (p_ids)
@@ -402,12 +405,16 @@ begin
     ),
     runs as (
       insert into mcp_jobs.job_runs (id, job_id, attempt, worker_id, status, started_at)
-      select s.run_id, s.id, s.attempts, p_worker_id, 'running', now() from started s
+      select s.run_id, s.id, s.attempts, p_worker_id, 'running', s.started_at from started s
     ),
     events as (
       insert into mcp_jobs.job_events (job_id, run_id, event_type, data)
       select s.id, s.run_id, 'started', jsonb_build_object('attempt', s.attempts, 'worker_id', p_worker_id)
       from started s
+    ),
+    logged as (
+      insert into mcp_jobs_private.run_starts (queue, group_key, started_at)
+      select s.queue, s.group_key, s.started_at from started s where s.queue = any (p_log_queues)
     )
     select * from started s order by s.priority, s.scheduled_at, s.seq;
 end;
@@ -439,18 +446,18 @@ begin
           progress = 100,
           error = null,
           lease_expires_at = null,
-          finished_at = now(),
+          finished_at = clock_timestamp(),
           updated_at = now()
       from held h
       where j.id = any (array(select h2.job_id from held h2 where h2.error_code is null))
         and h.error_code is null and j.id = h.job_id
-      returning j.id, j.run_id, j.result, j.queue
+      returning j.id, j.run_id, j.result, j.queue, j.finished_at
     ),
     runs as (
       update mcp_jobs.job_runs r
       set status = 'completed',
-          finished_at = now(),
-          duration_ms = (extract(epoch from (now() - r.started_at)) * 1000)::integer,
+          finished_at = d.finished_at,
+          duration_ms = (extract(epoch from (d.finished_at - r.started_at)) * 1000)::integer,
           result = d.result
       from done d
       where r.id = any (array(select d2.run_id from done d2)) and r.id = d.run_id
@@ -464,9 +471,10 @@ begin
     )
     select h.ord, h.job_id, h.error_code is null,
            case when h.error_code is null then 'completed' end,
-           case when h.error_code is null then now() end,
+           d.finished_at,
            h.error_code, h.error_message
     from held h
+    left join done d on d.id = h.job_id and h.error_code is null
     cross join freed
     order by h.ord;
 end;
@@ -681,7 +689,8 @@ declare
   v_queue text := mcp_jobs_private.queue_name(p_queue);
   v_settings mcp_jobs.queue_settings;
   v_ids uuid[] := '{}';
-  v_more uuid[];
+  v_log_queues text[] := '{}';
+  v_pick record;
 begin
   if p_worker_id is null or btrim(p_worker_id) = '' then
     raise exception 'p_worker_id is required: pass a name for this worker, e.g. ''n8n-worker-1''' using errcode = '22023';
@@ -706,7 +715,11 @@ begin
       return;
     end if;
     if found and mcp_jobs_private.has_limits(v_settings) then
-      v_ids := mcp_jobs_private.pick_limited(v_queue, p_job_types, p_limit);
+      v_pick := mcp_jobs_private.pick_limited(v_queue, p_job_types, p_limit);
+      v_ids := v_pick.ids;
+      if v_pick.log_starts then
+        v_log_queues := array[v_queue];
+      end if;
     else
       v_ids := mcp_jobs_private.pick_free(v_queue, p_job_types, p_limit);
     end if;
@@ -720,14 +733,17 @@ begin
       order by s.queue
     loop
       exit when cardinality(v_ids) >= p_limit;
-      v_more := mcp_jobs_private.pick_limited(v_settings.queue, p_job_types, p_limit - cardinality(v_ids));
-      v_ids := v_ids || v_more;
+      v_pick := mcp_jobs_private.pick_limited(v_settings.queue, p_job_types, p_limit - cardinality(v_ids));
+      v_ids := v_ids || v_pick.ids;
+      if v_pick.log_starts then
+        v_log_queues := v_log_queues || v_settings.queue;
+      end if;
     end loop;
     if cardinality(v_ids) < p_limit then
       v_ids := v_ids || mcp_jobs_private.pick_free(null, p_job_types, p_limit - cardinality(v_ids));
     end if;
   end if;
-  return query select * from mcp_jobs_private.start_runs(v_ids, p_worker_id, p_lease_seconds);
+  return query select * from mcp_jobs_private.start_runs(v_ids, p_worker_id, p_lease_seconds, v_log_queues);
 end;
 $$;
 comment on function mcp_jobs.claim_next_job(text, text, text[], integer, integer) is

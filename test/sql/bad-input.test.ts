@@ -109,6 +109,48 @@ const cases: Case[] = [
 	['get_queue_stats stuck 0', `select * from mcp_jobs.get_queue_stats(null, 24, 0)`, [], '22023', /^p_stuck_after_minutes must be a whole number from 1/],
 	['cleanup_jobs negative days', `select * from mcp_jobs.cleanup_jobs(-1)`, [], '22023', /^p_older_than_days must be a whole number from 0/],
 	['cleanup_jobs p_limit 0', `select * from mcp_jobs.cleanup_jobs(30, 0)`, [], '22023', /^p_limit must be a whole number from 1/],
+	// timestamps: finite, from 1970 to 9999 (0.1.0 took them, and get_queue_stats then failed for every queue)
+	['enqueue_job infinity', `select mcp_jobs.enqueue_job('s', 't', p_scheduled_at => 'infinity')`, [], '22023', /^p_scheduled_at must be a time from 1970-01-01 to 9999-12-31 UTC, got infinity/],
+	['enqueue_job -infinity', `select mcp_jobs.enqueue_job('s', 't', p_scheduled_at => '-infinity')`, [], '22023', /^p_scheduled_at must be a time from 1970-01-01/],
+	['enqueue_job 4713 BC', `select mcp_jobs.enqueue_job('s', 't', p_scheduled_at => '4713-01-01 BC')`, [], '22023', /^p_scheduled_at must be a time from 1970-01-01/],
+	['enqueue_jobs infinity', `select * from mcp_jobs.enqueue_jobs('[{"source":"s","job_type":"t","scheduled_at":"infinity"}]')`, [], '22023', /^p_jobs\[0\]\.scheduled_at must be a time from 1970-01-01/],
+	['enqueue_jobs year 10000', `select * from mcp_jobs.enqueue_jobs('[{"source":"s","job_type":"t","scheduled_at":"10000-01-01T00:00:00Z"}]')`, [], '22023', /^p_jobs\[0\]\.scheduled_at must be a time from 1970-01-01/],
+	['aggregate_metrics infinity', `select mcp_jobs.aggregate_metrics('-infinity')`, [], '22023', /^p_since must be a time from 1970-01-01/],
+	['aggregate_metrics over 48 hours', `select mcp_jobs.aggregate_metrics(now() - interval '3 days')`, [], '22023', /^aggregate_metrics covers at most 48 hours per call/],
+	// lengths: names at most 200 characters, keys 500 (0.1.0: btree error 54000 past ~2.7 kB, a broken pg_notify past ~8 kB)
+	['enqueue_job 201-character source', `select mcp_jobs.enqueue_job(repeat('s', 201), 't')`, [], '22023', /^p_source is 201 characters long; at most 200 are allowed$/],
+	['enqueue_job 8 kB queue', `select mcp_jobs.enqueue_job('s', 't', p_queue => repeat('q', 8000))`, [], '22023', /^p_queue is 8000 characters long; at most 200/],
+	['enqueue_job 3 kB job_type', `select mcp_jobs.enqueue_job('s', repeat('t', 3000))`, [], '22023', /^p_job_type is 3000 characters long/],
+	['enqueue_job 501-character idempotency key', `select mcp_jobs.enqueue_job('s', 't', p_idempotency_key => repeat('k', 501))`, [], '22023', /^p_idempotency_key is 501 characters long; at most 500/],
+	['enqueue_job 3 kB group key', `select mcp_jobs.enqueue_job('s', 't', p_group_key => repeat('g', 3000))`, [], '22023', /^p_group_key is 3000 characters long; at most 500/],
+	['enqueue_jobs 8 kB queue', `select * from mcp_jobs.enqueue_jobs(jsonb_build_array(jsonb_build_object('source', 's', 'job_type', 't', 'queue', repeat('q', 8000))))`, [], '22023', /^p_jobs\[0\]\.queue is 8000 characters long/],
+	['claim 8 kB queue', `select * from mcp_jobs.claim_next_job('w', repeat('q', 8000))`, [], '22023', /^p_queue is 8000 characters long/],
+	['claim blank queue', `select * from mcp_jobs.claim_next_job('w', '  ')`, [], '22023', /^p_queue is blank: pass a queue name/],
+	['claim 201-character worker', `select * from mcp_jobs.claim_next_job(repeat('w', 201))`, [], '22023', /^p_worker_id is 201 characters long/],
+	['set_queue_paused 8 kB queue', `select mcp_jobs.set_queue_paused(repeat('q', 8000))`, [], '22023', /^p_queue is 8000 characters long/],
+	// numbers in JSON, by the one rule, echoing at most 100 characters of the value
+	['enqueue_jobs priority "1" and 200,000 zeros', `select * from mcp_jobs.enqueue_jobs(jsonb_build_array(jsonb_build_object('source', 's', 'job_type', 't', 'priority', '1' || repeat('0', 200000))))`, [], '22023', /^p_jobs\[0\]\.priority must be a whole number from 0 to 1000000, got "10{98}… \(200003 characters\)$/],
+	['enqueue_jobs unknown field', `select * from mcp_jobs.enqueue_jobs('[{"source":"s","job_type":"t","scheduledAt":"2099-01-01T00:00:00Z"}]')`, [], '22023', /^p_jobs\[0\] has unknown field\(s\) "scheduledAt"; known fields: /],
+	['list_jobs 1 MB status', `select * from mcp_jobs.list_jobs(p_status => repeat('x', 1000000))`, [], '22023', /^p_status must be one of queued, running, completed, failed, cancelled; got "x{99}… \(1000002 characters\)$/],
+	// ranges of typed arguments (0.1.0: silently clamped, returned nothing, or leaked an internal 22008)
+	['reap_expired_jobs p_limit 0', `select * from mcp_jobs.reap_expired_jobs(p_limit => 0)`, [], '22023', /^p_limit must be a whole number from 1 to 10000, got 0/],
+	['reap_expired_jobs p_limit -1', `select * from mcp_jobs.reap_expired_jobs(p_limit => -1)`, [], '22023', /^p_limit must be a whole number from 1 to 10000, got -1/],
+	['get_job p_event_limit -1', `select mcp_jobs.get_job($1, -1)`, ['running'], '22023', /^p_event_limit must be a whole number from 0 to 10000, got -1/],
+	['cleanup_jobs 2147483647 days', `select * from mcp_jobs.cleanup_jobs(2147483647)`, [], '22023', /^p_older_than_days must be a whole number from 0 to 36500, got 2147483647/],
+	['cleanup_jobs keep metrics 2147483647 days', `select * from mcp_jobs.cleanup_jobs(30, 10, 2147483647)`, [], '22023', /^p_keep_metrics_days must be a whole number from 1 to 36500/],
+	['cleanup_jobs keep metrics -2147483647 days', `select * from mcp_jobs.cleanup_jobs(30, 10, -2147483647)`, [], '22023', /^p_keep_metrics_days must be a whole number from 1 to 36500/],
+	['cleanup_jobs keep metrics -1 days', `select * from mcp_jobs.cleanup_jobs(30, 10, -1)`, [], '22023', /^p_keep_metrics_days must be a whole number from 1 to 36500, got -1/],
+	['cleanup_jobs keep metrics 0 days', `select * from mcp_jobs.cleanup_jobs(30, 10, 0)`, [], '22023', /^p_keep_metrics_days must be a whole number from 1 to 36500, got 0/],
+	['cleanup_jobs p_limit over 10000', `select * from mcp_jobs.cleanup_jobs(30, 10001)`, [], '22023', /^p_limit must be a whole number from 1 to 10000/],
+	// queue limits
+	['set_queue_limits max_running 0', `select mcp_jobs.set_queue_limits('q', p_max_running => 0)`, [], '22023', /^p_max_running must be a whole number from 1 to 100000, got 0/],
+	['set_queue_limits negative group limit', `select mcp_jobs.set_queue_limits('q', p_group_max_running => -1)`, [], '22023', /^p_group_max_running must be a whole number from 1/],
+	['set_queue_limits zero rate', `select mcp_jobs.set_queue_limits('q', p_rate_limit => 0, p_rate_window_seconds => 1)`, [], '22023', /^p_rate_limit must be a whole number from 1/],
+	['set_queue_limits rate without window', `select mcp_jobs.set_queue_limits('q', p_rate_limit => 10)`, [], '22023', /^p_rate_window_seconds is required with a rate limit/],
+	['set_queue_limits group rate without window', `select mcp_jobs.set_queue_limits('q', p_group_rate_limit => 10)`, [], '22023', /^p_rate_window_seconds is required with a rate limit/],
+	['set_queue_limits window without limit', `select mcp_jobs.set_queue_limits('q', p_rate_window_seconds => 60)`, [], '22023', /^p_rate_window_seconds is set without a rate limit/],
+	['set_queue_limits null queue', `select mcp_jobs.set_queue_limits(null, 3)`, [], '22023', /^p_queue is required/],
+	['set_queue_limits limits of a paused queue', `select mcp_jobs.set_queue_limits('paused', 0)`, [], '22023', /^p_max_running must be a whole number/],
 ];
 
 test.each(cases)('%s', async (_name, sql, params, code, message) => {
