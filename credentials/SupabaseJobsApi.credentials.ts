@@ -87,12 +87,5 @@ export class SupabaseJobsApi implements ICredentialType {
 			default: 'require',
 			description: 'For the Postgres connection strings. An sslmode in the connection string takes precedence.',
 		},
-		{
-			displayName: 'Schema',
-			name: 'schema',
-			type: 'string',
-			default: 'mcp_jobs',
-			description: 'Where the migrations created the queue. With the Supabase API it must be in "Exposed schemas".',
-		},
 	];
 }

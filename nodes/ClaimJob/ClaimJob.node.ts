@@ -46,7 +46,7 @@ export class ClaimJob implements INodeType {
 
 	// Claims once per execution (not once per input item): the input only starts it, e.g. a Schedule Trigger.
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const { client, credentials } = await getJobsClient(this);
+		const { client } = await getJobsClient(this);
 		const workerId = String(this.getNodeParameter('workerId', 0, '')).trim() || defaultWorkerId(this);
 		try {
 			const jobs = await client.claim({
@@ -58,7 +58,7 @@ export class ClaimJob implements INodeType {
 			});
 			return [jobs.map((job) => ({ json: job, pairedItem: { item: 0 } }))];
 		} catch (error) {
-			const nodeError = toNodeError(this.getNode(), error, credentials.schema ?? 'mcp_jobs', 0);
+			const nodeError = toNodeError(this.getNode(), error, 0);
 			if (this.continueOnFail()) return [[{ json: { error: nodeError.message }, error: nodeError, pairedItem: { item: 0 } }]];
 			throw nodeError;
 		}

@@ -150,9 +150,9 @@ export class CompleteFailJob implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const operation = this.getNodeParameter('operation', 0) as Operation;
-		const { client, credentials } = await getJobsClient(this);
+		const { client } = await getJobsClient(this);
 		const batch = BATCH[operation];
-		const out = await runBatch(this, credentials.schema ?? 'mcp_jobs', batch.fn, items, (i) => itemFor(this, operation, i), (prepared) =>
+		const out = await runBatch(this, batch.fn, items, (i) => itemFor(this, operation, i), (prepared) =>
 			batch.call(client, prepared),
 		);
 		return [out];

@@ -126,8 +126,8 @@ export class EnqueueJob implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
-		const { client, credentials } = await getJobsClient(this);
-		const out = await runBatch(this, credentials.schema ?? 'mcp_jobs', 'enqueue_jobs', items, (i) => jobSpec(this, items, i), (specs) =>
+		const { client } = await getJobsClient(this);
+		const out = await runBatch(this, 'enqueue_jobs', items, (i) => jobSpec(this, items, i), (specs) =>
 			client.enqueueJobs(specs),
 		);
 		return [out];

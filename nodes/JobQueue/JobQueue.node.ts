@@ -55,15 +55,14 @@ export class JobQueue implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
-		const { client, credentials: creds } = await getJobsClient(this);
-		const schema = creds.schema ?? 'mcp_jobs';
+		const { client } = await getJobsClient(this);
 		const resource = this.getNodeParameter('resource', 0) as string;
 		const operation = this.getNodeParameter('operation', 0) as string;
 
 		const batch = batchOperations[resource]?.[operation];
 		if (batch) {
 			return [
-				await runBatch(this, schema, batch.fn, items, (i) => batch.item(this, i), async (prepared) => {
+				await runBatch(this, batch.fn, items, (i) => batch.item(this, i), async (prepared) => {
 					const rows = await client.call<IDataObject[]>(batch.fn, { [batch.arg]: prepared });
 					return rows.map(flattenBatchRow);
 				}),
@@ -78,7 +77,7 @@ export class JobQueue implements INodeType {
 				const result = await run(this, client, i);
 				for (const json of Array.isArray(result) ? result : [result]) out.push({ json, pairedItem: { item: i } });
 			} catch (error) {
-				const nodeError = error instanceof NodeOperationError ? error : toNodeError(this.getNode(), error, schema, i);
+				const nodeError = error instanceof NodeOperationError ? error : toNodeError(this.getNode(), error, i);
 				if (!this.continueOnFail()) throw nodeError;
 				out.push({ json: { error: nodeError.message }, error: nodeError, pairedItem: { item: i } });
 			}

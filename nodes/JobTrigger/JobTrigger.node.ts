@@ -50,7 +50,7 @@ export class JobTrigger implements INodeType {
 			// fails activation with an explained error when the migrations are missing or the credential is wrong
 			await worker.probe();
 		} catch (error) {
-			throw toNodeError(this.getNode(), error, client.schema);
+			throw toNodeError(this.getNode(), error);
 		}
 
 		const listenUrl = listenConnection(this, credentials, settings);

@@ -20,7 +20,7 @@ export function manualTest(ctx: ITriggerFunctions, client: JobsClient, settings:
 				p_limit: jobTypes.length > 1 ? 200 : 1,
 			});
 		} catch (error) {
-			throw toNodeError(ctx.getNode(), error, client.schema);
+			throw toNodeError(ctx.getNode(), error);
 		}
 		const job = rows.find((row) => jobTypes.length <= 1 || jobTypes.includes(String(row.job_type)));
 		if (!job) {

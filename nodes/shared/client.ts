@@ -4,17 +4,11 @@ import { SupabaseTransport } from './transport/supabase-transport';
 import { SQL_FUNCTIONS, type SqlFunctionName } from './transport/functions';
 import type { JobsCredentials, RpcTransport } from './transport/types';
 
-const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /** A credential field that is missing or malformed; the message names the field and the fix. */
 export class CredentialFieldError extends Error {}
 
 /** Builds the transport a credential describes, validating its fields. */
-export function transportFor(credentials: JobsCredentials): { transport: RpcTransport; schema: string } {
-	const schema = (credentials.schema || 'mcp_jobs').trim();
-	if (!SCHEMA_NAME.test(schema)) {
-		throw new CredentialFieldError(`Schema "${schema}" is not a valid schema name: use letters, digits and _ (default mcp_jobs)`);
-	}
+export function transportFor(credentials: JobsCredentials): RpcTransport {
 	if (credentials.connection === 'postgres') {
 		const cs = (credentials.connectionString || '').trim();
 		if (!/^postgres(ql)?:\/\//.test(cs)) {
@@ -22,7 +16,7 @@ export function transportFor(credentials: JobsCredentials): { transport: RpcTran
 				'Connection String must start with postgresql:// (e.g. postgresql://postgres.<ref>:<password>@aws-0-<region>.pooler.supabase.com:5432/postgres)',
 			);
 		}
-		return { transport: new PostgresTransport(cs, schema, credentials.ssl), schema };
+		return new PostgresTransport(cs, credentials.ssl);
 	}
 	const url = (credentials.supabaseUrl || '').trim().replace(/\/+$/, '').replace(/\/rest\/v1$/, '');
 	if (!/^https?:\/\/[^/\s]+/.test(url)) {
@@ -32,21 +26,17 @@ export function transportFor(credentials: JobsCredentials): { transport: RpcTran
 	if (!key) {
 		throw new CredentialFieldError('Service Role Secret is empty: paste the service_role key from Project Settings > API Keys');
 	}
-	return { transport: new SupabaseTransport(url, key, schema), schema };
+	return new SupabaseTransport(url, key);
 }
 
 export type Row = IDataObject;
 
 /** Typed calls of the queue's SQL API (migrations/*.sql); one method, one round trip. */
 export class JobsClient {
-	constructor(
-		readonly transport: RpcTransport,
-		readonly schema: string,
-	) {}
+	constructor(readonly transport: RpcTransport) {}
 
 	static fromCredentials(credentials: JobsCredentials): JobsClient {
-		const { transport, schema } = transportFor(credentials);
-		return new JobsClient(transport, schema);
+		return new JobsClient(transportFor(credentials));
 	}
 
 	call<T = unknown>(fn: SqlFunctionName, args: Record<string, unknown> = {}): Promise<T> {

@@ -9,7 +9,6 @@ import { RpcError } from './transport/rpc-error';
  */
 export async function runBatch<T>(
 	ctx: IExecuteFunctions,
-	schema: string,
 	fn: string,
 	items: INodeExecutionData[],
 	prepare: (itemIndex: number) => T,
@@ -23,7 +22,7 @@ export async function runBatch<T>(
 			prepared.push(prepare(i));
 			preparedIndex.push(i);
 		} catch (error) {
-			const nodeError = toNodeError(ctx.getNode(), error, schema, i);
+			const nodeError = toNodeError(ctx.getNode(), error, i);
 			if (!ctx.continueOnFail()) throw nodeError;
 			failures.set(i, nodeError);
 		}
@@ -34,7 +33,7 @@ export async function runBatch<T>(
 		try {
 			results = await call(prepared);
 		} catch (error) {
-			const nodeError = toNodeError(ctx.getNode(), error, schema, preparedIndex.length === 1 ? preparedIndex[0] : undefined);
+			const nodeError = toNodeError(ctx.getNode(), error, preparedIndex.length === 1 ? preparedIndex[0] : undefined);
 			if (!ctx.continueOnFail()) throw nodeError;
 			for (const i of preparedIndex) failures.set(i, nodeError);
 		}
@@ -44,7 +43,7 @@ export async function runBatch<T>(
 		const itemIndex = preparedIndex[k];
 		if (row.ok === false) {
 			const failure = { code: String(row.error_code), message: String(row.error_message) };
-			const error = toNodeError(ctx.getNode(), new RpcError(fn, failure), schema, itemIndex);
+			const error = toNodeError(ctx.getNode(), new RpcError(fn, failure), itemIndex);
 			if (!ctx.continueOnFail()) throw error;
 			failures.set(itemIndex, error);
 		}

@@ -29,7 +29,7 @@ describe('error messages and credential test (Supabase API connection)', () => {
 	});
 
 	const api = (gw: { url: string; serviceRoleKey: string }, extra: ICredentialDataDecryptedObject = {}) => ({
-		connection: 'supabaseApi', supabaseUrl: gw.url, serviceRoleKey: gw.serviceRoleKey, schema: 'mcp_jobs', ...extra,
+		connection: 'supabaseApi', supabaseUrl: gw.url, serviceRoleKey: gw.serviceRoleKey, ...extra,
 	});
 
 	it('passes with the service role key on an exposed, migrated schema (also with /rest/v1 pasted in the URL)', async () => {

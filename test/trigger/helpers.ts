@@ -9,7 +9,7 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /** The credential of the LISTEN path: a Postgres connection string (also used for LISTEN). */
 export function postgresCredentials(url: string): Record<string, ICredentialDataDecryptedObject> {
-	return { supabaseJobsApi: { connection: 'postgres', connectionString: url, ssl: 'disable', schema: 'mcp_jobs' } };
+	return { supabaseJobsApi: { connection: 'postgres', connectionString: url, ssl: 'disable' } };
 }
 
 export interface JobSpec {

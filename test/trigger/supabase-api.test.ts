@@ -39,7 +39,6 @@ async function start(parameters: INodeParameters, listenConnectionString = ''): 
 			serviceRoleKey: gateway.serviceRoleKey,
 			listenConnectionString,
 			ssl: 'disable',
-			schema: 'mcp_jobs',
 		},
 	};
 	const trigger = await startTrigger(new JobTrigger(), { parameters, credentials });

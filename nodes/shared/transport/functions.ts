@@ -1,5 +1,8 @@
 import type { ResultShape } from './types';
 
+/** The schema the migrations create the queue in (its SQL, the LISTEN channel and the migrate script name it too). */
+export const QUEUE_SCHEMA = 'mcp_jobs';
+
 /**
  * The SQL API the nodes call (migrations/*.sql): result shape and which parameters are jsonb
  * (sent as JSON text over pg, so arrays are not turned into Postgres arrays).

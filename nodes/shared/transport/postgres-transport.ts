@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { Pool, type PoolConfig } from 'pg';
 import { RpcError, redact } from './rpc-error';
-import { SQL_FUNCTIONS, type SqlFunctionName } from './functions';
+import { QUEUE_SCHEMA, SQL_FUNCTIONS, type SqlFunctionName } from './functions';
 import type { ResultShape, RpcTransport, SslMode } from './types';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -43,8 +43,8 @@ export async function closeAllPools(): Promise<void> {
 	await Promise.all(all.map((p) => p.end().catch(() => undefined)));
 }
 
-/** Builds `select to_json(t) from schema.fn(p_a => $1, ...) t` with only the given arguments. */
-export function buildCall(schema: string, fn: string, args: Record<string, unknown>, shape: ResultShape) {
+/** Builds `select to_json(t) from mcp_jobs.fn(p_a => $1, ...) t` with only the given arguments. */
+export function buildCall(fn: string, args: Record<string, unknown>, shape: ResultShape) {
 	const jsonParams: readonly string[] = SQL_FUNCTIONS[fn as SqlFunctionName]?.json ?? [];
 	const values: unknown[] = [];
 	const named: string[] = [];
@@ -55,7 +55,7 @@ export function buildCall(schema: string, fn: string, args: Record<string, unkno
 		values.push(isJson && value !== null ? JSON.stringify(value) : value);
 		named.push(`${name} => $${values.length}${isJson ? '::jsonb' : ''}`);
 	}
-	const call = `"${schema}"."${fn}"(${named.join(', ')})`;
+	const call = `"${QUEUE_SCHEMA}"."${fn}"(${named.join(', ')})`;
 	// to_json formats values exactly as PostgREST does, so both transports return the same shapes
 	const text = shape === 'scalar' ? `select to_json(${call}) as j` : `select to_json(t) as j from ${call} t`;
 	return { text, values };
@@ -67,12 +67,11 @@ export class PostgresTransport implements RpcTransport {
 
 	constructor(
 		private readonly connectionString: string,
-		private readonly schema: string,
 		private readonly ssl?: SslMode,
 	) {}
 
 	async call(fn: string, args: Record<string, unknown>, shape: ResultShape): Promise<unknown> {
-		const { text, values } = buildCall(this.schema, fn, args, shape);
+		const { text, values } = buildCall(fn, args, shape);
 		try {
 			const { rows } = await getPool(this.connectionString, this.ssl).query(text, values);
 			if (shape === 'rows') return rows.map((r) => r.j);

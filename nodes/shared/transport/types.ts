@@ -6,7 +6,6 @@ export interface JobsCredentials {
 	/** Postgres connection string: the main one for "postgres", optional (for LISTEN) for "supabaseApi". */
 	connectionString?: string;
 	ssl?: SslMode;
-	schema?: string;
 }
 
 export type SslMode = 'disable' | 'require' | 'verify-full';
