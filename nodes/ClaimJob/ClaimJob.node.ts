@@ -5,11 +5,11 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { getJobsClient, testJobsCredential } from '../shared/context';
+import { getJobsClient, testJobsCredential } from '../shared/credentials';
 import { jobTypesField, leaseSecondsField, queueField, workerIdField } from '../shared/descriptions';
 import { toNodeError } from '../shared/errors';
 import { integerParameter, listParameter } from '../shared/parameters';
-import { defaultWorkerId } from '../shared/worker-id';
+import { defaultWorkerId } from '../shared/workerId';
 
 export class ClaimJob implements INodeType {
 	description: INodeTypeDescription = {

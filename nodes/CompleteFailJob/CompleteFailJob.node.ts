@@ -7,9 +7,9 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import type { JobsClient } from '../shared/client';
-import { getJobsClient, testJobsCredential } from '../shared/context';
+import { getJobsClient, testJobsCredential } from '../shared/credentials';
 import { integerParameter, jobIdParameter, jsonObjectParameter } from '../shared/parameters';
-import { runBatch } from '../shared/output';
+import { runBatch } from '../shared/runBatch';
 
 type Operation = 'complete' | 'fail' | 'progress' | 'log';
 

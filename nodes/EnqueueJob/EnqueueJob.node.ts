@@ -7,10 +7,10 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { getJobsClient, testJobsCredential } from '../shared/context';
+import { getJobsClient, testJobsCredential } from '../shared/credentials';
 import { queueField } from '../shared/descriptions';
 import { integerParameter, jsonObjectParameter } from '../shared/parameters';
-import { runBatch } from '../shared/output';
+import { runBatch } from '../shared/runBatch';
 
 export class EnqueueJob implements INodeType {
 	description: INodeTypeDescription = {

@@ -9,9 +9,9 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { getJobsClient, testJobsCredential } from '../shared/context';
+import { getJobsClient, testJobsCredential } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
-import { runBatch } from '../shared/output';
+import { runBatch } from '../shared/runBatch';
 import { fields, operationFields, resourceField } from './JobQueue.description';
 import { batchOperations, flattenBatchRow } from './JobQueue.batch';
 import { operations } from './JobQueue.operations';

@@ -5,14 +5,14 @@ import {
 	type ITriggerFunctions,
 	type ITriggerResponse,
 } from 'n8n-workflow';
-import { getJobsClient, testJobsCredential } from '../shared/context';
+import { getJobsClient, testJobsCredential } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
 import type { JobsCredentials } from '../shared/transport/types';
-import { ClaimRunner } from './claim-runner';
-import { properties } from './JobTrigger.description';
+import { ClaimRunner } from './claimRunner';
+import { properties } from './description';
 import { JobListener, type WakePayload } from './listener';
 import { manualTest } from './manual';
-import { NotifyFeed } from './notify-feed';
+import { NotifyFeed } from './notifyFeed';
 import { WakeScheduler } from './scheduler';
 import { readSettings, type TriggerSettings } from './settings';
 

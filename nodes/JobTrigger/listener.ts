@@ -1,7 +1,7 @@
 import { Client, type ClientConfig, type Notification } from 'pg';
 import type { Logger } from 'n8n-workflow';
-import { redact } from '../shared/transport/rpc-error';
-import { passwordOf } from '../shared/transport/postgres-transport';
+import { redact } from '../shared/transport/rpcError';
+import { passwordOf } from '../shared/transport/postgresTransport';
 import type { SslMode } from '../shared/transport/types';
 
 /** The channel the queue's triggers NOTIFY (migrations: _wake). */

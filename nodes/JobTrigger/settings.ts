@@ -1,6 +1,6 @@
 import { NodeOperationError, type IDataObject, type ITriggerFunctions } from 'n8n-workflow';
 import { listParameter } from '../shared/parameters';
-import { defaultWorkerId } from '../shared/worker-id';
+import { defaultWorkerId } from '../shared/workerId';
 
 /** The Job Trigger's parameters, read and checked once at activation. */
 export interface TriggerSettings {

@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
-import { PostgresTransport } from './transport/postgres-transport';
-import { SupabaseTransport } from './transport/supabase-transport';
+import { PostgresTransport } from './transport/postgresTransport';
+import { SupabaseTransport } from './transport/supabaseTransport';
 import { SQL_FUNCTIONS, type SqlFunctionName } from './transport/functions';
 import type { JobsCredentials, RpcTransport } from './transport/types';
 

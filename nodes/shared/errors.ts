@@ -1,6 +1,6 @@
 import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
 import { QUEUE_SCHEMA } from './transport/functions';
-import { RpcError } from './transport/rpc-error';
+import { RpcError } from './transport/rpcError';
 import type { RpcFailure } from './transport/types';
 
 export interface FailureExplanation {

@@ -1,6 +1,6 @@
 // Supabase API error messages and the credential test, through the PostgREST-compatible gateway.
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions } from 'n8n-workflow';
-import { testJobsCredential } from '../../nodes/shared/context';
+import { testJobsCredential } from '../../nodes/shared/credentials';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/database';
 import { startPostgrestGateway, type PostgrestGateway } from '../support/postgrest-gateway';
 import { freePort } from './free-port';

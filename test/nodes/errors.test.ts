@@ -1,6 +1,6 @@
 // Every mapped error message, and the credential test, against real servers.
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions } from 'n8n-workflow';
-import { testJobsCredential } from '../../nodes/shared/context';
+import { testJobsCredential } from '../../nodes/shared/credentials';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/database';
 import { freePort } from './free-port';
 import { runNode } from './support';

@@ -5,8 +5,8 @@ import { ClaimJob } from '../../nodes/ClaimJob/ClaimJob.node';
 import { CompleteFailJob } from '../../nodes/CompleteFailJob/CompleteFailJob.node';
 import { EnqueueJob } from '../../nodes/EnqueueJob/EnqueueJob.node';
 import { JobQueue } from '../../nodes/JobQueue/JobQueue.node';
-import { PostgresTransport } from '../../nodes/shared/transport/postgres-transport';
-import { SupabaseTransport } from '../../nodes/shared/transport/supabase-transport';
+import { PostgresTransport } from '../../nodes/shared/transport/postgresTransport';
+import { SupabaseTransport } from '../../nodes/shared/transport/supabaseTransport';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { runWorkflow, type WorkflowRun } from '../support/n8n/run-workflow';
 

@@ -1,7 +1,7 @@
 // Helpers for the Job Trigger tests: enqueue/inspect through SQL, wait for conditions, credentials.
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import type { Pool } from 'pg';
-import { closeAllPools } from '../../nodes/shared/transport/postgres-transport';
+import { closeAllPools } from '../../nodes/shared/transport/postgresTransport';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { fakeRun, type StartedTrigger } from '../support/n8n/run-workflow';
 

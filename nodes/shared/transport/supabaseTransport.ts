@@ -3,7 +3,7 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type { RealtimeClientOptions } from '@supabase/realtime-js';
 
 type RealtimeTransport = NonNullable<RealtimeClientOptions['transport']>;
-import { RpcError, redact } from './rpc-error';
+import { RpcError, redact } from './rpcError';
 import { QUEUE_SCHEMA } from './functions';
 import type { RpcTransport } from './types';
 

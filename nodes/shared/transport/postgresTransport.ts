@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { Pool, type PoolConfig } from 'pg';
-import { RpcError, redact } from './rpc-error';
+import { RpcError, redact } from './rpcError';
 import { QUEUE_SCHEMA, SQL_FUNCTIONS, type SqlFunctionName } from './functions';
 import type { ResultShape, RpcTransport, SslMode } from './types';
 

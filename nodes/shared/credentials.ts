@@ -10,7 +10,7 @@ import {
 } from 'n8n-workflow';
 import { CredentialFieldError, JobsClient } from './client';
 import { explainFailure } from './errors';
-import { RpcError } from './transport/rpc-error';
+import { RpcError } from './transport/rpcError';
 import { QUEUE_SCHEMA } from './transport/functions';
 import type { JobsCredentials } from './transport/types';
 

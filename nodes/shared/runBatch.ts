@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { toNodeError } from './errors';
-import { RpcError } from './transport/rpc-error';
+import { RpcError } from './transport/rpcError';
 
 /**
  * Runs one batch call for the prepared items and maps the per-item results back to their items.
