@@ -7,8 +7,8 @@ import {
 } from 'n8n-workflow';
 import { getJobsClient, testJobsCredential } from '../shared/credentials';
 import { jobTypesField, leaseSecondsField, queueField, workerIdField } from '../shared/descriptions';
-import { toNodeError } from '../shared/errors';
 import { integerParameter, listParameter } from '../shared/parameters';
+import { runPerItem } from '../shared/runPerItem';
 import { defaultWorkerId } from '../shared/workerId';
 
 export class ClaimJob implements INodeType {
@@ -47,20 +47,14 @@ export class ClaimJob implements INodeType {
 	// Claims once per execution (not once per input item): the input only starts it, e.g. a Schedule Trigger.
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const { client } = await getJobsClient(this);
-		const workerId = String(this.getNodeParameter('workerId', 0, '')).trim() || defaultWorkerId(this);
-		try {
-			const jobs = await client.claim({
-				workerId,
+		const claim = async () =>
+			await client.claim({
+				workerId: String(this.getNodeParameter('workerId', 0, '')).trim() || defaultWorkerId(this),
 				queue: String(this.getNodeParameter('queue', 0, 'default')).trim() || 'default',
 				jobTypes: listParameter(this.getNodeParameter('jobTypes', 0, '')),
 				limit: integerParameter(this, 'batchSize', 'Batch Size', 0, 1, 1000, 10),
 				leaseSeconds: integerParameter(this, 'leaseSeconds', 'Lease Seconds', 0, 1, 86400, 300),
 			});
-			return [jobs.map((job) => ({ json: job, pairedItem: { item: 0 } }))];
-		} catch (error) {
-			const nodeError = toNodeError(this.getNode(), error, 0);
-			if (this.continueOnFail()) return [[{ json: { error: nodeError.message }, error: nodeError, pairedItem: { item: 0 } }]];
-			throw nodeError;
-		}
+		return [await runPerItem(this, 1, claim)];
 	}
 }

@@ -1,4 +1,4 @@
-import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, type INode, type INodeExecutionData, type JsonObject } from 'n8n-workflow';
 import { QUEUE_SCHEMA } from './transport/functions';
 import { RpcError } from './transport/rpcError';
 import type { RpcFailure } from './transport/types';
@@ -116,4 +116,9 @@ export function toNodeError(
 	}
 	const message = error instanceof Error ? error.message : String(error);
 	return new NodeApiError(node, { message } as JsonObject, { message, itemIndex });
+}
+
+/** An error item: json with only `error`, so n8n sends it to the error output with "Continue (using error output)". */
+export function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
+	return { json: { error: error.message }, error, pairedItem: { item: itemIndex } };
 }

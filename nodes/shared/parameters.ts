@@ -71,3 +71,8 @@ export function integerParameter(
 	}
 	return value;
 }
+
+/** A trimmed text parameter, or undefined when empty (the SQL default applies). */
+export function textParameter(ctx: IExecuteFunctions, name: string, itemIndex: number): string | undefined {
+	return String(ctx.getNodeParameter(name, itemIndex, '') ?? '').trim() || undefined;
+}

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { toNodeError } from './errors';
+import { errorItem, toNodeError } from './errors';
 import { RpcError } from './transport/rpcError';
 
 /**
@@ -55,8 +55,7 @@ export async function runBatch<T>(
 	for (let i = 0; i < items.length; i++) {
 		const failure = failures.get(i);
 		if (failure) {
-			// json with only `error` (plus item.error): n8n sends it to the error output with continueErrorOutput
-			out.push({ json: { error: failure.message }, error: failure, pairedItem: { item: i } });
+			out.push(errorItem(failure, i));
 			continue;
 		}
 		const row = resultOf.get(i);
