@@ -5,6 +5,7 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
+import { claimJobs } from '../shared/claimJobs';
 import { getJobsClient, testJobsCredential } from '../shared/credentials';
 import { jobTypesField, leaseSecondsField, queueField, workerIdField } from '../shared/descriptions';
 import { integerParameter, listParameter } from '../shared/parameters';
@@ -48,7 +49,7 @@ export class ClaimJob implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const { client } = await getJobsClient(this);
 		const claim = async () =>
-			await client.claim({
+			await claimJobs(client, {
 				workerId: String(this.getNodeParameter('workerId', 0, '')).trim() || defaultWorkerId(this),
 				queue: String(this.getNodeParameter('queue', 0, 'default')).trim() || 'default',
 				jobTypes: listParameter(this.getNodeParameter('jobTypes', 0, '')),

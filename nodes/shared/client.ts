@@ -1,7 +1,15 @@
-import type { IDataObject } from 'n8n-workflow';
 import { PostgresTransport } from './transport/postgresTransport';
 import { SupabaseTransport } from './transport/supabaseTransport';
-import { SQL_FUNCTIONS, type SqlFunctionName } from './transport/functions';
+import {
+	SQL_FUNCTIONS,
+	type ArgsOf,
+	type BatchFunctionName,
+	type Exactly,
+	type ItemOf,
+	type ResultOf,
+	type RowOf,
+	type SqlFunctionName,
+} from './transport/functions';
 import type { JobsCredentials, RpcTransport } from './transport/types';
 
 /** A credential field that is missing or malformed; the message names the field and the fix. */
@@ -18,7 +26,10 @@ export function transportFor(credentials: JobsCredentials): RpcTransport {
 		}
 		return new PostgresTransport(cs, credentials.ssl);
 	}
-	const url = (credentials.supabaseUrl || '').trim().replace(/\/+$/, '').replace(/\/rest\/v1$/, '');
+	const url = (credentials.supabaseUrl || '')
+		.trim()
+		.replace(/\/+$/, '')
+		.replace(/\/rest\/v1$/, '');
 	if (!/^https?:\/\/[^/\s]+/.test(url)) {
 		throw new CredentialFieldError('Supabase URL must look like https://<project-ref>.supabase.co (without /rest/v1)');
 	}
@@ -29,9 +40,13 @@ export function transportFor(credentials: JobsCredentials): RpcTransport {
 	return new SupabaseTransport(url, key);
 }
 
-export type Row = IDataObject;
+/** Arguments may be left out when the function has no required one. */
+type ArgsParameter<F extends SqlFunctionName> = object extends ArgsOf<F> ? [args?: ArgsOf<F>] : [args: ArgsOf<F>];
 
-/** Typed calls of the queue's SQL API (migrations/*.sql); one method, one round trip. */
+/**
+ * The queue's SQL API (migrations/*.sql) as described in transport/functions.ts: `call` checks the arguments and
+ * types the result of every function at compile time. One call, one round trip.
+ */
 export class JobsClient {
 	constructor(readonly transport: RpcTransport) {}
 
@@ -39,46 +54,16 @@ export class JobsClient {
 		return new JobsClient(transportFor(credentials));
 	}
 
-	call<T = unknown>(fn: SqlFunctionName, args: Record<string, unknown> = {}): Promise<T> {
-		return this.transport.call(fn, args, SQL_FUNCTIONS[fn].shape) as Promise<T>;
+	async call<F extends SqlFunctionName>(fn: F, ...[args]: ArgsParameter<F>): Promise<ResultOf<F>> {
+		return (await this.transport.call(fn, (args ?? {}) as Record<string, unknown>, SQL_FUNCTIONS[fn])) as ResultOf<F>;
 	}
 
-	enqueueJobs(jobs: IDataObject[]) {
-		return this.call<Row[]>('enqueue_jobs', { p_jobs: jobs });
-	}
-
-	claim(opts: { workerId: string; queue?: string; jobTypes?: string[]; limit?: number; leaseSeconds?: number }) {
-		return this.call<Row[]>('claim_next_job', {
-			p_worker_id: opts.workerId,
-			p_queue: opts.queue,
-			p_job_types: opts.jobTypes?.length ? opts.jobTypes : undefined,
-			p_limit: opts.limit,
-			p_lease_seconds: opts.leaseSeconds,
-		});
-	}
-
-	completeJobs(items: IDataObject[]) {
-		return this.call<Row[]>('complete_jobs', { p_jobs: items });
-	}
-
-	failJobs(items: IDataObject[]) {
-		return this.call<Row[]>('fail_jobs', { p_jobs: items });
-	}
-
-	heartbeatJobs(items: IDataObject[]) {
-		return this.call<Row[]>('heartbeat_jobs', { p_jobs: items });
-	}
-
-	logEvents(items: IDataObject[]) {
-		return this.call<Row[]>('log_job_events', { p_events: items });
-	}
-
-	/** Puts jobs this worker claimed but never started back to queued (the attempt does not count). */
-	releaseJobs(jobIds: string[], workerId: string) {
-		return this.call<Row[]>('release_jobs', { p_job_ids: jobIds, p_worker_id: workerId });
-	}
-
-	nextDueAt(queue?: string, jobTypes?: string[]) {
-		return this.call<string | null>('next_job_due_at', { p_queue: queue, p_job_types: jobTypes?.length ? jobTypes : undefined });
+	/** Calls a batch function with `items` as its array argument (p_jobs, p_items or p_events). */
+	async callBatch<F extends BatchFunctionName, Item extends ItemOf<F>>(
+		fn: F,
+		items: Array<Exactly<ItemOf<F>, Item>>,
+	): Promise<Array<RowOf<F>>> {
+		const spec = SQL_FUNCTIONS[fn];
+		return (await this.transport.call(fn, { [spec.items]: items }, spec)) as Array<RowOf<F>>;
 	}
 }

@@ -58,7 +58,7 @@ export async function testJobsCredential(
 		return { status: 'Error', message: error.message };
 	}
 	try {
-		const stats = await client.call<unknown[]>('get_queue_stats', {});
+		const stats = await client.call('get_queue_stats');
 		return { status: 'OK', message: `Connected: schema ${QUEUE_SCHEMA} is ready (${stats.length} queue(s))` };
 	} catch (error) {
 		if (error instanceof RpcError) {

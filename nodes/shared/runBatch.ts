@@ -1,20 +1,25 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { JobsClient } from './client';
 import { errorItem, toNodeError } from './errors';
+import type { BatchFunctionName, Exactly, ItemOf, RowOf } from './transport/functions';
+import type { BatchRow } from './transport/rows';
 import { RpcError } from './transport/rpcError';
 
 /**
- * Runs one batch call for the prepared items and maps the per-item results back to their items.
- * Items that failed to prepare, and items the database reports as failed (ok = false), become error items
- * when the node continues on fail, and otherwise stop the node with an error naming the item.
+ * Runs one batch call of `fn` for the prepared items and maps the per-item rows back to their items (`output`
+ * turns a row into the item's json; by default the row without its batch fields). Items that failed to prepare,
+ * and items the database reports as failed (ok = false), become error items when the node continues on fail,
+ * and otherwise stop the node with an error naming the item.
  */
-export async function runBatch<T>(
+export async function runBatch<F extends BatchFunctionName, Item extends ItemOf<F>>(
 	ctx: IExecuteFunctions,
-	fn: string,
+	client: JobsClient,
+	fn: F,
 	items: INodeExecutionData[],
-	prepare: (itemIndex: number) => T,
-	call: (prepared: T[]) => Promise<IDataObject[]>,
+	prepare: (itemIndex: number) => Exactly<ItemOf<F>, Item>,
+	output?: (row: RowOf<F>) => IDataObject,
 ): Promise<INodeExecutionData[]> {
-	const prepared: T[] = [];
+	const prepared: Array<ItemOf<F>> = [];
 	const preparedIndex: number[] = [];
 	const failures = new Map<number, NodeApiError | NodeOperationError>();
 	for (let i = 0; i < items.length; i++) {
@@ -28,10 +33,10 @@ export async function runBatch<T>(
 		}
 	}
 
-	let results: IDataObject[] = [];
+	let results: Array<RowOf<F>> = [];
 	if (prepared.length) {
 		try {
-			results = await call(prepared);
+			results = await client.callBatch(fn, prepared);
 		} catch (error) {
 			const nodeError = toNodeError(ctx.getNode(), error, preparedIndex.length === 1 ? preparedIndex[0] : undefined);
 			if (!ctx.continueOnFail()) throw nodeError;
@@ -39,18 +44,19 @@ export async function runBatch<T>(
 		}
 	}
 
+	const resultOf = new Map<number, RowOf<F>>();
 	results.forEach((row, k) => {
 		const itemIndex = preparedIndex[k];
-		if (row.ok === false) {
-			const failure = { code: String(row.error_code), message: String(row.error_message) };
+		const status = row as Partial<BatchRow>;
+		if (status.ok === false) {
+			const failure = { code: String(status.error_code), message: String(status.error_message) };
 			const error = toNodeError(ctx.getNode(), new RpcError(fn, failure), itemIndex);
 			if (!ctx.continueOnFail()) throw error;
 			failures.set(itemIndex, error);
 		}
+		resultOf.set(itemIndex, row);
 	});
 
-	const resultOf = new Map<number, IDataObject>();
-	results.forEach((row, k) => resultOf.set(preparedIndex[k], row));
 	const out: INodeExecutionData[] = [];
 	for (let i = 0; i < items.length; i++) {
 		const failure = failures.get(i);
@@ -59,13 +65,13 @@ export async function runBatch<T>(
 			continue;
 		}
 		const row = resultOf.get(i);
-		if (row) out.push({ json: stripBatchFields(row), pairedItem: { item: i } });
+		if (row) out.push({ json: output ? output(row) : withoutBatchFields(row as object), pairedItem: { item: i } });
 	}
 	return out;
 }
 
 const BATCH_FIELDS = new Set(['ordinal', 'ok', 'error_code', 'error_message']);
 
-function stripBatchFields(row: IDataObject): IDataObject {
+function withoutBatchFields(row: object): IDataObject {
 	return Object.fromEntries(Object.entries(row).filter(([key]) => !BATCH_FIELDS.has(key)));
 }

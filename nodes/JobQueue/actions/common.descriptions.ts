@@ -25,6 +25,18 @@ export const jobLocator = idLocator('Job', 'jobId', 'searchJobs');
 
 export const deadLetterLocator = idLocator('Dead Letter', 'deadLetterId', 'searchDeadLetters');
 
+/** The queue to pause or resume. */
+export const requiredQueueField: INodeProperties = { ...queueField, default: 'default', required: true };
+
+export const QUEUE_HINT = 'Set Queue to the name of the queue, e.g. default.';
+
+/** An optional queue filter. */
+export const optionalQueueField: INodeProperties = {
+	...queueField,
+	default: '',
+	description: 'Only this queue; empty for all queues',
+};
+
 export const resolvedByField: INodeProperties = {
 	displayName: 'Resolved By',
 	name: 'resolvedBy',

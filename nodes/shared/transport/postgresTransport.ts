@@ -1,8 +1,8 @@
 import { createHash } from 'crypto';
 import { Pool, type PoolConfig } from 'pg';
 import { RpcError, redact } from './rpcError';
-import { QUEUE_SCHEMA, SQL_FUNCTIONS, type SqlFunctionName } from './functions';
-import type { ResultShape, RpcTransport, SslMode } from './types';
+import { QUEUE_SCHEMA } from './functions';
+import type { CallSpec, RpcTransport, SslMode } from './types';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -10,7 +10,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Idle connections close after 30 s; the pool object itself holds nothing then.
 const pools = new Map<string, Pool>();
 
-function sslOption(ssl: SslMode | undefined): PoolConfig['ssl'] {
+/** The pg `ssl` option for the credential's SSL setting (an sslmode in the connection string takes precedence). */
+export function sslOption(ssl: SslMode | undefined): PoolConfig['ssl'] {
 	if (ssl === 'require') return { rejectUnauthorized: false };
 	if (ssl === 'verify-full') return { rejectUnauthorized: true };
 	return undefined;
@@ -44,14 +45,13 @@ export async function closeAllPools(): Promise<void> {
 }
 
 /** Builds `select to_json(t) from mcp_jobs.fn(p_a => $1, ...) t` with only the given arguments. */
-export function buildCall(fn: string, args: Record<string, unknown>, shape: ResultShape) {
-	const jsonParams: readonly string[] = SQL_FUNCTIONS[fn as SqlFunctionName]?.json ?? [];
+export function buildCall(fn: string, args: Record<string, unknown>, { shape, json }: CallSpec) {
 	const values: unknown[] = [];
 	const named: string[] = [];
 	for (const [name, value] of Object.entries(args)) {
 		if (value === undefined) continue;
 		if (!IDENTIFIER.test(name)) throw new Error(`invalid argument name ${name}`);
-		const isJson = jsonParams.includes(name);
+		const isJson = json.includes(name);
 		values.push(isJson && value !== null ? JSON.stringify(value) : value);
 		named.push(`${name} => $${values.length}${isJson ? '::jsonb' : ''}`);
 	}
@@ -63,18 +63,16 @@ export function buildCall(fn: string, args: Record<string, unknown>, shape: Resu
 
 /** The "Postgres" connection: a pooled pg connection string (direct, Supavisor session mode, any Postgres). */
 export class PostgresTransport implements RpcTransport {
-	readonly kind = 'postgres' as const;
-
 	constructor(
 		private readonly connectionString: string,
 		private readonly ssl?: SslMode,
 	) {}
 
-	async call(fn: string, args: Record<string, unknown>, shape: ResultShape): Promise<unknown> {
-		const { text, values } = buildCall(fn, args, shape);
+	async call(fn: string, args: Record<string, unknown>, spec: CallSpec): Promise<unknown> {
+		const { text, values } = buildCall(fn, args, spec);
 		try {
 			const { rows } = await getPool(this.connectionString, this.ssl).query(text, values);
-			if (shape === 'rows') return rows.map((r) => r.j);
+			if (spec.shape === 'rows') return rows.map((r) => r.j);
 			return rows.length ? rows[0].j : null;
 		} catch (error) {
 			throw new RpcError(fn, {

@@ -1,10 +1,4 @@
-import {
-	updateDisplayOptions,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type INodeProperties,
-} from 'n8n-workflow';
+import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import type { JobsClient } from '../../../shared/client';
 import { runPerItem } from '../../../shared/runPerItem';
 import { listingArgs } from '../../helpers/listingArgs';
@@ -23,9 +17,13 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['deadLetter'], operation: ['getAll'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, client: JobsClient, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	client: JobsClient,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[]> {
 	return await runPerItem(this, items.length, async (i) => {
 		const { filters, args } = listingArgs(this, i);
-		return await client.call<IDataObject[]>('list_dead_letters', { ...args, p_resolved: filters.includeResolved ? null : false });
+		return await client.call('list_dead_letters', { ...args, p_resolved: filters.includeResolved ? null : false });
 	});
 }

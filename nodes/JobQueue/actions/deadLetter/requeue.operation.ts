@@ -1,25 +1,28 @@
-import {
-	updateDisplayOptions,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type INodeProperties,
-} from 'n8n-workflow';
+import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import type { JobsClient } from '../../../shared/client';
 import { jobIdParameter, textParameter } from '../../../shared/parameters';
 import { runBatch } from '../../../shared/runBatch';
-import { flattenBatchRow } from '../../helpers/flattenBatchRow';
+import { batchResult } from '../../helpers/batchResult';
 import { deadLetterLocator, resolvedByField } from '../common.descriptions';
 
 const properties: INodeProperties[] = [deadLetterLocator, resolvedByField];
 
 export const description = updateDisplayOptions({ show: { resource: ['deadLetter'], operation: ['requeue'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, client: JobsClient, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	return await runBatch(this, 'requeue_dead_letters', items, (i) => ({
+export async function execute(
+	this: IExecuteFunctions,
+	client: JobsClient,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[]> {
+	return await runBatch(
+		this,
+		client,
+		'requeue_dead_letters',
+		items,
+		(i) => ({
 			dead_letter_id: jobIdParameter(this, 'deadLetterId', i),
 			requeued_by: textParameter(this, 'resolvedBy', i),
-		}), async (prepared) =>
-		(await client.call<IDataObject[]>('requeue_dead_letters', { p_items: prepared })).map(flattenBatchRow),
+		}),
+		batchResult,
 	);
 }

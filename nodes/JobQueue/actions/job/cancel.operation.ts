@@ -1,14 +1,8 @@
-import {
-	updateDisplayOptions,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type INodeProperties,
-} from 'n8n-workflow';
+import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import type { JobsClient } from '../../../shared/client';
 import { jobIdParameter, textParameter } from '../../../shared/parameters';
 import { runBatch } from '../../../shared/runBatch';
-import { flattenBatchRow } from '../../helpers/flattenBatchRow';
+import { batchResult } from '../../helpers/batchResult';
 import { jobLocator } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -24,8 +18,17 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['job'], operation: ['cancel'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, client: JobsClient, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	return await runBatch(this, 'cancel_jobs', items, (i) => ({ job_id: jobIdParameter(this, 'jobId', i), reason: textParameter(this, 'reason', i) }), async (prepared) =>
-		(await client.call<IDataObject[]>('cancel_jobs', { p_jobs: prepared })).map(flattenBatchRow),
+export async function execute(
+	this: IExecuteFunctions,
+	client: JobsClient,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[]> {
+	return await runBatch(
+		this,
+		client,
+		'cancel_jobs',
+		items,
+		(i) => ({ job_id: jobIdParameter(this, 'jobId', i), reason: textParameter(this, 'reason', i) }),
+		batchResult,
 	);
 }

@@ -1,14 +1,8 @@
-import {
-	updateDisplayOptions,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type INodeProperties,
-} from 'n8n-workflow';
+import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import type { JobsClient } from '../../../shared/client';
 import { jobIdParameter } from '../../../shared/parameters';
 import { runBatch } from '../../../shared/runBatch';
-import { flattenBatchRow } from '../../helpers/flattenBatchRow';
+import { batchResult } from '../../helpers/batchResult';
 import { jobLocator } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -24,11 +18,20 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['job'], operation: ['retry'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, client: JobsClient, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	return await runBatch(this, 'retry_jobs', items, (i) => ({
+export async function execute(
+	this: IExecuteFunctions,
+	client: JobsClient,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[]> {
+	return await runBatch(
+		this,
+		client,
+		'retry_jobs',
+		items,
+		(i) => ({
 			job_id: jobIdParameter(this, 'jobId', i),
 			reset_attempts: this.getNodeParameter('resetAttempts', i, true) as boolean,
-		}), async (prepared) =>
-		(await client.call<IDataObject[]>('retry_jobs', { p_jobs: prepared })).map(flattenBatchRow),
+		}),
+		batchResult,
 	);
 }

@@ -1,9 +1,4 @@
-import {
-	updateDisplayOptions,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type INodeProperties,
-} from 'n8n-workflow';
+import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import type { JobsClient } from '../../../shared/client';
 import { textParameter } from '../../../shared/parameters';
 import { runPerItem } from '../../../shared/runPerItem';
@@ -20,10 +15,14 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['queue'], operation: ['aggregateMetrics'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, client: JobsClient, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	client: JobsClient,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[]> {
 	return await runPerItem(this, items.length, async (i) => {
 		const since = textParameter(this, 'since', i);
-		const rows = await client.call<number>('aggregate_metrics', { p_since: since ? new Date(since).toISOString() : undefined });
+		const rows = await client.call('aggregate_metrics', { p_since: since ? new Date(since).toISOString() : undefined });
 		return { rows_written: rows };
 	});
 }

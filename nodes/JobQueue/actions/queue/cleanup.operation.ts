@@ -1,10 +1,4 @@
-import {
-	updateDisplayOptions,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type INodeProperties,
-} from 'n8n-workflow';
+import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import type { JobsClient } from '../../../shared/client';
 import { runPerItem } from '../../../shared/runPerItem';
 
@@ -21,7 +15,14 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['queue'], operation: ['cleanup'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, client: JobsClient, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	return await runPerItem(this, items.length, async (i) =>
-		await client.call<IDataObject[]>('cleanup_jobs', { p_older_than_days: this.getNodeParameter('olderThanDays', i, 30) }),);
+export async function execute(
+	this: IExecuteFunctions,
+	client: JobsClient,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[]> {
+	return await runPerItem(
+		this,
+		items.length,
+		async (i) => await client.call('cleanup_jobs', { p_older_than_days: this.getNodeParameter('olderThanDays', i, 30) as number }),
+	);
 }

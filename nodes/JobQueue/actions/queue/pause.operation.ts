@@ -1,13 +1,7 @@
-import {
-	updateDisplayOptions,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type INodeProperties,
-} from 'n8n-workflow';
+import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import type { JobsClient } from '../../../shared/client';
-import { textParameter } from '../../../shared/parameters';
-import { requiredQueueField } from './common';
+import { requiredTextParameter, textParameter } from '../../../shared/parameters';
+import { QUEUE_HINT, requiredQueueField } from '../common.descriptions';
 import { runPerItem } from '../../../shared/runPerItem';
 
 const properties: INodeProperties[] = [
@@ -23,11 +17,19 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['queue'], operation: ['pause'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, client: JobsClient, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
-	return await runPerItem(this, items.length, async (i) =>
-		await client.call<IDataObject>('set_queue_paused', {
-			p_queue: textParameter(this, 'queue', i),
-			p_paused: true,
-			p_reason: textParameter(this, 'pauseReason', i),
-		}),);
+export async function execute(
+	this: IExecuteFunctions,
+	client: JobsClient,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[]> {
+	return await runPerItem(
+		this,
+		items.length,
+		async (i) =>
+			await client.call('set_queue_paused', {
+				p_queue: requiredTextParameter(this, 'queue', 'Queue', i, QUEUE_HINT),
+				p_paused: true,
+				p_reason: textParameter(this, 'pauseReason', i),
+			}),
+	);
 }

@@ -1,0 +1,22 @@
+import type { JobsClient } from './client';
+import type { JobRow } from './transport/rows';
+
+export interface ClaimOptions {
+	workerId: string;
+	queue: string;
+	/** Empty: every job type. */
+	jobTypes: string[];
+	limit: number;
+	leaseSeconds: number;
+}
+
+/** Claims up to `limit` due jobs of `queue` for `workerId` (claim_next_job), as Claim Job and the Job Trigger do. */
+export async function claimJobs(client: JobsClient, { workerId, queue, jobTypes, limit, leaseSeconds }: ClaimOptions): Promise<JobRow[]> {
+	return await client.call('claim_next_job', {
+		p_worker_id: workerId,
+		p_queue: queue,
+		p_job_types: jobTypes.length ? jobTypes : undefined,
+		p_limit: limit,
+		p_lease_seconds: leaseSeconds,
+	});
+}
