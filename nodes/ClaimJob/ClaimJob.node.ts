@@ -6,7 +6,8 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import { claimJobs } from '../shared/claimJobs';
-import { getJobsClient, testJobsCredential } from '../shared/credentials';
+import { getJobsClient } from '../shared/credentials';
+import { credentialTest, JOBS_ICON } from '../shared/nodeDescription';
 import { jobTypesField, leaseSecondsField, queueField, workerIdField } from '../shared/descriptions';
 import { integerParameter, listParameter } from '../shared/parameters';
 import { runPerItem } from '../shared/runPerItem';
@@ -16,7 +17,7 @@ export class ClaimJob implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Claim Job',
 		name: 'claimJob',
-		icon: { light: 'file:../../icons/supabase-jobs.svg', dark: 'file:../../icons/supabase-jobs.dark.svg' },
+		icon: JOBS_ICON,
 		group: ['input'],
 		version: 1,
 		subtitle: '={{ "up to " + $parameter["batchSize"] + " from " + $parameter["queue"] }}',
@@ -43,7 +44,7 @@ export class ClaimJob implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { supabaseJobsApiTest: testJobsCredential } };
+	methods = { credentialTest };
 
 	// Claims once per execution (not once per input item): the input only starts it, e.g. a Schedule Trigger.
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

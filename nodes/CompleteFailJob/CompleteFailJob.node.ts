@@ -6,7 +6,8 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import type { JobsClient } from '../shared/client';
-import { getJobsClient, testJobsCredential } from '../shared/credentials';
+import { getJobsClient } from '../shared/credentials';
+import { credentialTest, JOBS_ICON } from '../shared/nodeDescription';
 import { integerParameter, jobIdParameter, jsonObjectParameter, textParameter } from '../shared/parameters';
 import { runBatch } from '../shared/runBatch';
 
@@ -18,7 +19,7 @@ export class CompleteFailJob implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Complete/Fail Job',
 		name: 'completeFailJob',
-		icon: { light: 'file:../../icons/supabase-jobs.svg', dark: 'file:../../icons/supabase-jobs.dark.svg' },
+		icon: JOBS_ICON,
 		group: ['output'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] }}',
@@ -137,7 +138,7 @@ export class CompleteFailJob implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { supabaseJobsApiTest: testJobsCredential } };
+	methods = { credentialTest };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();

@@ -7,7 +7,8 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { getJobsClient, testJobsCredential } from '../shared/credentials';
+import { getJobsClient } from '../shared/credentials';
+import { credentialTest, JOBS_ICON } from '../shared/nodeDescription';
 import { queueField } from '../shared/descriptions';
 import { integerParameter, jsonObjectParameter, requiredTextParameter } from '../shared/parameters';
 import { runBatch } from '../shared/runBatch';
@@ -17,7 +18,7 @@ export class EnqueueJob implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Enqueue Job',
 		name: 'enqueueJob',
-		icon: { light: 'file:../../icons/supabase-jobs.svg', dark: 'file:../../icons/supabase-jobs.dark.svg' },
+		icon: JOBS_ICON,
 		group: ['output'],
 		version: 1,
 		subtitle: '={{ $parameter["jobType"] }}',
@@ -123,7 +124,7 @@ export class EnqueueJob implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { supabaseJobsApiTest: testJobsCredential } };
+	methods = { credentialTest };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();

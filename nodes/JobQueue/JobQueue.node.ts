@@ -5,7 +5,7 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { testJobsCredential } from '../shared/credentials';
+import { credentialTest, JOBS_ICON } from '../shared/nodeDescription';
 import * as deadLetter from './actions/deadLetter/DeadLetter.resource';
 import * as job from './actions/job/Job.resource';
 import * as queue from './actions/queue/Queue.resource';
@@ -16,7 +16,7 @@ export class JobQueue implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Job Queue',
 		name: 'jobQueue',
-		icon: { light: 'file:../../icons/supabase-jobs.svg', dark: 'file:../../icons/supabase-jobs.dark.svg' },
+		icon: JOBS_ICON,
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
@@ -45,7 +45,7 @@ export class JobQueue implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { supabaseJobsApiTest: testJobsCredential }, listSearch };
+	methods = { credentialTest, listSearch };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

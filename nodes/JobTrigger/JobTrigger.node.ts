@@ -5,7 +5,8 @@ import {
 	type ITriggerFunctions,
 	type ITriggerResponse,
 } from 'n8n-workflow';
-import { getJobsClient, testJobsCredential } from '../shared/credentials';
+import { getJobsClient } from '../shared/credentials';
+import { credentialTest, JOBS_ICON } from '../shared/nodeDescription';
 import { toNodeError } from '../shared/errors';
 import type { JobsCredentials } from '../shared/transport/types';
 import { ClaimRunner } from './claimRunner';
@@ -20,7 +21,7 @@ export class JobTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Job Trigger',
 		name: 'jobTrigger',
-		icon: { light: 'file:../../icons/supabase-jobs.svg', dark: 'file:../../icons/supabase-jobs.dark.svg' },
+		icon: JOBS_ICON,
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{ ($parameter["mode"] === "notify" ? "notify: " : "claim and run: ") + $parameter["queue"] }}',
@@ -33,7 +34,7 @@ export class JobTrigger implements INodeType {
 		properties,
 	};
 
-	methods = { credentialTest: { supabaseJobsApiTest: testJobsCredential } };
+	methods = { credentialTest };
 
 	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
 		const settings = readSettings(this);
