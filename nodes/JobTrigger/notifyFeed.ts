@@ -4,7 +4,7 @@ import type { JobRow } from '../shared/transport/rows';
 import type { CycleOutcome } from './scheduler';
 import type { TriggerSettings } from './settings';
 
-const PAGE_SIZE = 1000; // list_jobs' maximum
+const PAGE_SIZE = 1000; // list_jobs' maximum (and at most Max Rows per Call, see pageSize)
 /**
  * Sequence numbers are taken at insert time but become visible at commit, so a job can appear behind the
  * cursor (a longer transaction inserted it earlier). Each read therefore looks back over the jobs added in
@@ -43,13 +43,14 @@ export class NotifyFeed {
 		const { queue, source, jobTypes } = this.settings;
 		let after = this.floor();
 		let found = false;
+		const pageSize = Math.min(PAGE_SIZE, this.client.maxRowsPerCall);
 		for (;;) {
 			const rows = await this.client.call('list_jobs', {
 				p_queue: queue,
 				p_source: source,
 				p_job_type: jobTypes.length === 1 ? jobTypes[0] : undefined,
 				p_after_seq: after,
-				p_limit: PAGE_SIZE,
+				p_limit: pageSize,
 			});
 			const fresh: JobRow[] = [];
 			for (const row of rows) {
@@ -64,7 +65,7 @@ export class NotifyFeed {
 				found = true;
 				this.ctx.emit([fresh.map((json) => ({ json }))]);
 			}
-			if (rows.length < PAGE_SIZE) break;
+			if (rows.length < pageSize) break;
 		}
 		return { drained: true, found };
 	}

@@ -10,13 +10,16 @@ export interface ClaimOptions {
 	leaseSeconds: number;
 }
 
-/** Claims up to `limit` due jobs of `queue` for `workerId` (claim_next_job), as Claim Job and the Job Trigger do. */
+/**
+ * Claims up to `limit` due jobs of `queue` for `workerId` (claim_next_job), as Claim Job and the Job Trigger do; never
+ * more than one answer returns (Max Rows per Call), since a job claimed but not returned would wait out its lease.
+ */
 export async function claimJobs(client: JobsClient, { workerId, queue, jobTypes, limit, leaseSeconds }: ClaimOptions): Promise<JobRow[]> {
 	return await client.call('claim_next_job', {
 		p_worker_id: workerId,
 		p_queue: queue,
 		p_job_types: jobTypes.length ? jobTypes : undefined,
-		p_limit: limit,
+		p_limit: Math.min(limit, client.maxRowsPerCall),
 		p_lease_seconds: leaseSeconds,
 	});
 }

@@ -25,6 +25,7 @@ export function credentialsFrom(data: ICredentialDataDecryptedObject): JobsCrede
 			| string
 			| undefined,
 		ssl: (data.ssl as JobsCredentials['ssl']) ?? 'require',
+		maxRowsPerCall: data.maxRowsPerCall as number | undefined,
 	};
 }
 

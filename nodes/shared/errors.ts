@@ -1,4 +1,5 @@
 import { NodeApiError, NodeOperationError, type INode, type INodeExecutionData, type JsonObject } from 'n8n-workflow';
+import { RowCountError } from './client';
 import { QUEUE_SCHEMA } from './transport/functions';
 import { RpcError } from './transport/rpcError';
 import type { RpcFailure } from './transport/types';
@@ -105,6 +106,10 @@ export function toNodeError(
 	itemIndex?: number,
 ): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	if (error instanceof RowCountError) {
+		const { message, description } = error;
+		return new NodeApiError(node, { message, fn: error.fn, sent: error.sent, received: error.received }, { message, description, itemIndex });
+	}
 	if (error instanceof RpcError) {
 		const explained = explainFailure(error.failure, error.fn);
 		return new NodeApiError(node, { ...error.failure } as unknown as JsonObject, {

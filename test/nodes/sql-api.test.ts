@@ -48,7 +48,7 @@ export async function wrongCallsDoNotCompile(client: JobsClient, ctx: IExecuteFu
 
 describe('the typed SQL API', () => {
 	it('passes the declared jsonb arguments and result shape to the transport', async () => {
-		const transport = new RecordingTransport([]);
+		const transport = new RecordingTransport([{ ordinal: 0, ok: true }]);
 		const client = new JobsClient(transport);
 		await client.callBatch('log_job_events', [{ job_id: 'a', message: 'hi' }]);
 		await client.call('aggregate_metrics', { p_since: undefined });

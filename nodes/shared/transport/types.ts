@@ -6,6 +6,8 @@ export interface JobsCredentials {
 	/** Postgres connection string: the main one for "postgres", optional (for LISTEN) for "supabaseApi". */
 	connectionString?: string;
 	ssl?: SslMode;
+	/** Supabase API only: the project's Max Rows, the most rows one call returns. */
+	maxRowsPerCall?: number;
 }
 
 export type SslMode = 'disable' | 'require' | 'verify-full';
