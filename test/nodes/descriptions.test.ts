@@ -1,11 +1,15 @@
 // The parts of the node descriptions n8n's lint rules cannot see once they come from one place
-// (nodes/shared/nodeDescription.ts): icon files, and the credential test each node names.
-import { existsSync } from 'fs';
+// (nodes/shared/nodeDescription.ts): icon files, and the credential test each node names; and each node's codex
+// (Name.node.json), whose aliases the node panel's search matches.
+import { existsSync, readFileSync } from 'fs';
 import { dirname, join, resolve } from 'path';
 import type { INodeType } from 'n8n-workflow';
 import pkg from '../../package.json';
 
 const root = resolve(__dirname, '../..');
+
+/** What a user may type in the node panel to find every node of the package. */
+const SEARCH_TERMS = ['Supabase', 'Supabase Jobs', 'queue', 'job', 'worker', 'background', 'retry', 'dead letter'];
 
 /** package.json's n8n.nodes (dist/nodes/X/X.node.js) as source paths (nodes/X/X.node.ts). */
 const nodeFiles = pkg.n8n.nodes.map((dist) => dist.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
@@ -33,5 +37,11 @@ describe.each(nodeFiles)('%s', (file) => {
 		const [credential] = node.description.credentials ?? [];
 		expect(credential).toMatchObject({ name: 'supabaseJobsApi', required: true });
 		expect(Object.keys(node.methods?.credentialTest ?? {})).toEqual([credential.testedBy]);
+	});
+
+	it('has a codex that names it and lists every search term as an alias', () => {
+		const codex = JSON.parse(readFileSync(join(root, file.replace(/\.ts$/, '.json')), 'utf8'));
+		expect(codex.node).toBe(`n8n-nodes-supabase-jobs.${node.description.name}`);
+		expect(codex.alias).toEqual(expect.arrayContaining(SEARCH_TERMS));
 	});
 });
