@@ -1,7 +1,6 @@
-import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
-import type { JobsClient } from '../../../shared/client';
-import { runPerItem } from '../../../shared/runPerItem';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
 import { listingArgs } from '../../helpers/listingArgs';
+import { perItem } from '../../helpers/operation';
 import { filtersField, limitField } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -17,13 +16,7 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['deadLetter'], operation: ['getAll'] } }, properties);
 
-export async function execute(
-	this: IExecuteFunctions,
-	client: JobsClient,
-	items: INodeExecutionData[],
-): Promise<INodeExecutionData[]> {
-	return await runPerItem(this, items.length, async (i) => {
-		const { filters, args } = listingArgs(this, i);
-		return await client.call('list_dead_letters', { ...args, p_resolved: filters.includeResolved ? null : false });
-	});
-}
+export const execute = perItem(async (ctx, client, i) => {
+	const { filters, args } = listingArgs(ctx, i);
+	return await client.call('list_dead_letters', { ...args, p_resolved: filters.includeResolved ? null : false });
+});

@@ -1,28 +1,13 @@
-import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
-import type { JobsClient } from '../../../shared/client';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
 import { jobIdParameter, textParameter } from '../../../shared/parameters';
-import { runBatch } from '../../../shared/runBatch';
-import { batchResult } from '../../helpers/batchResult';
+import { adminBatch } from '../../helpers/operation';
 import { deadLetterLocator, resolvedByField } from '../common.descriptions';
 
 const properties: INodeProperties[] = [deadLetterLocator, resolvedByField];
 
 export const description = updateDisplayOptions({ show: { resource: ['deadLetter'], operation: ['requeue'] } }, properties);
 
-export async function execute(
-	this: IExecuteFunctions,
-	client: JobsClient,
-	items: INodeExecutionData[],
-): Promise<INodeExecutionData[]> {
-	return await runBatch(
-		this,
-		client,
-		'requeue_dead_letters',
-		items,
-		(i) => ({
-			dead_letter_id: jobIdParameter(this, 'deadLetterId', i),
-			requeued_by: textParameter(this, 'resolvedBy', i),
-		}),
-		batchResult,
-	);
-}
+export const execute = adminBatch('requeue_dead_letters', (ctx, i) => ({
+	dead_letter_id: jobIdParameter(ctx, 'deadLetterId', i),
+	requeued_by: textParameter(ctx, 'resolvedBy', i),
+}));

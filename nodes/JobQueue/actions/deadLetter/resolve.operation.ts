@@ -1,8 +1,6 @@
-import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
-import type { JobsClient } from '../../../shared/client';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
 import { jobIdParameter, textParameter } from '../../../shared/parameters';
-import { runBatch } from '../../../shared/runBatch';
-import { batchResult } from '../../helpers/batchResult';
+import { adminBatch } from '../../helpers/operation';
 import { deadLetterLocator, resolvedByField } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -18,21 +16,8 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['deadLetter'], operation: ['resolve'] } }, properties);
 
-export async function execute(
-	this: IExecuteFunctions,
-	client: JobsClient,
-	items: INodeExecutionData[],
-): Promise<INodeExecutionData[]> {
-	return await runBatch(
-		this,
-		client,
-		'resolve_dead_letters',
-		items,
-		(i) => ({
-			dead_letter_id: jobIdParameter(this, 'deadLetterId', i),
-			resolved_by: textParameter(this, 'resolvedBy', i),
-			resolution_notes: textParameter(this, 'notes', i),
-		}),
-		batchResult,
-	);
-}
+export const execute = adminBatch('resolve_dead_letters', (ctx, i) => ({
+	dead_letter_id: jobIdParameter(ctx, 'deadLetterId', i),
+	resolved_by: textParameter(ctx, 'resolvedBy', i),
+	resolution_notes: textParameter(ctx, 'notes', i),
+}));

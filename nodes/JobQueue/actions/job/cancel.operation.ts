@@ -1,8 +1,6 @@
-import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
-import type { JobsClient } from '../../../shared/client';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
 import { jobIdParameter, textParameter } from '../../../shared/parameters';
-import { runBatch } from '../../../shared/runBatch';
-import { batchResult } from '../../helpers/batchResult';
+import { adminBatch } from '../../helpers/operation';
 import { jobLocator } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -18,17 +16,7 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['job'], operation: ['cancel'] } }, properties);
 
-export async function execute(
-	this: IExecuteFunctions,
-	client: JobsClient,
-	items: INodeExecutionData[],
-): Promise<INodeExecutionData[]> {
-	return await runBatch(
-		this,
-		client,
-		'cancel_jobs',
-		items,
-		(i) => ({ job_id: jobIdParameter(this, 'jobId', i), reason: textParameter(this, 'reason', i) }),
-		batchResult,
-	);
-}
+export const execute = adminBatch('cancel_jobs', (ctx, i) => ({
+	job_id: jobIdParameter(ctx, 'jobId', i),
+	reason: textParameter(ctx, 'reason', i),
+}));

@@ -1,8 +1,7 @@
-import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
-import type { JobsClient } from '../../../shared/client';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
 import type { JobStatus } from '../../../shared/transport/rows';
-import { runPerItem } from '../../../shared/runPerItem';
 import { listingArgs } from '../../helpers/listingArgs';
+import { perItem } from '../../helpers/operation';
 import { filtersField, limitField } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -18,13 +17,7 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['job'], operation: ['getAll'] } }, properties);
 
-export async function execute(
-	this: IExecuteFunctions,
-	client: JobsClient,
-	items: INodeExecutionData[],
-): Promise<INodeExecutionData[]> {
-	return await runPerItem(this, items.length, async (i) => {
-		const { filters, args } = listingArgs(this, i);
-		return await client.call('list_jobs', { ...args, p_status: (filters.status as JobStatus) || undefined });
-	});
-}
+export const execute = perItem(async (ctx, client, i) => {
+	const { filters, args } = listingArgs(ctx, i);
+	return await client.call('list_jobs', { ...args, p_status: (filters.status as JobStatus) || undefined });
+});

@@ -1,8 +1,6 @@
-import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
-import type { JobsClient } from '../../../shared/client';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
 import { jobIdParameter } from '../../../shared/parameters';
-import { runBatch } from '../../../shared/runBatch';
-import { batchResult } from '../../helpers/batchResult';
+import { adminBatch } from '../../helpers/operation';
 import { jobLocator } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
@@ -18,20 +16,7 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['job'], operation: ['retry'] } }, properties);
 
-export async function execute(
-	this: IExecuteFunctions,
-	client: JobsClient,
-	items: INodeExecutionData[],
-): Promise<INodeExecutionData[]> {
-	return await runBatch(
-		this,
-		client,
-		'retry_jobs',
-		items,
-		(i) => ({
-			job_id: jobIdParameter(this, 'jobId', i),
-			reset_attempts: this.getNodeParameter('resetAttempts', i, true) as boolean,
-		}),
-		batchResult,
-	);
-}
+export const execute = adminBatch('retry_jobs', (ctx, i) => ({
+	job_id: jobIdParameter(ctx, 'jobId', i),
+	reset_attempts: ctx.getNodeParameter('resetAttempts', i, true) as boolean,
+}));

@@ -1,7 +1,6 @@
-import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
-import type { JobsClient } from '../../../shared/client';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
 import { textParameter } from '../../../shared/parameters';
-import { runPerItem } from '../../../shared/runPerItem';
+import { perItem } from '../../helpers/operation';
 
 const properties: INodeProperties[] = [
 	{
@@ -15,14 +14,8 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['queue'], operation: ['aggregateMetrics'] } }, properties);
 
-export async function execute(
-	this: IExecuteFunctions,
-	client: JobsClient,
-	items: INodeExecutionData[],
-): Promise<INodeExecutionData[]> {
-	return await runPerItem(this, items.length, async (i) => {
-		const since = textParameter(this, 'since', i);
-		const rows = await client.call('aggregate_metrics', { p_since: since ? new Date(since).toISOString() : undefined });
-		return { rows_written: rows };
-	});
-}
+export const execute = perItem(async (ctx, client, i) => {
+	const since = textParameter(ctx, 'since', i);
+	const rows = await client.call('aggregate_metrics', { p_since: since ? new Date(since).toISOString() : undefined });
+	return { rows_written: rows };
+});

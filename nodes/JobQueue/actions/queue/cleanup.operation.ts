@@ -1,6 +1,5 @@
-import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
-import type { JobsClient } from '../../../shared/client';
-import { runPerItem } from '../../../shared/runPerItem';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
+import { perItem } from '../../helpers/operation';
 
 const properties: INodeProperties[] = [
 	{
@@ -15,14 +14,7 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['queue'], operation: ['cleanup'] } }, properties);
 
-export async function execute(
-	this: IExecuteFunctions,
-	client: JobsClient,
-	items: INodeExecutionData[],
-): Promise<INodeExecutionData[]> {
-	return await runPerItem(
-		this,
-		items.length,
-		async (i) => await client.call('cleanup_jobs', { p_older_than_days: this.getNodeParameter('olderThanDays', i, 30) as number }),
-	);
-}
+export const execute = perItem(
+	async (ctx, client, i) =>
+		await client.call('cleanup_jobs', { p_older_than_days: ctx.getNodeParameter('olderThanDays', i, 30) as number }),
+);

@@ -1,8 +1,7 @@
-import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
-import type { JobsClient } from '../../../shared/client';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
 import { textParameter } from '../../../shared/parameters';
+import { perItem } from '../../helpers/operation';
 import { optionalQueueField } from '../common.descriptions';
-import { runPerItem } from '../../../shared/runPerItem';
 
 const properties: INodeProperties[] = [
 	optionalQueueField,
@@ -26,19 +25,11 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['queue'], operation: ['getStats'] } }, properties);
 
-export async function execute(
-	this: IExecuteFunctions,
-	client: JobsClient,
-	items: INodeExecutionData[],
-): Promise<INodeExecutionData[]> {
-	return await runPerItem(
-		this,
-		items.length,
-		async (i) =>
-			await client.call('get_queue_stats', {
-				p_queue: textParameter(this, 'queue', i),
-				p_window_hours: this.getNodeParameter('windowHours', i, 24) as number,
-				p_stuck_after_minutes: this.getNodeParameter('stuckAfterMinutes', i, 60) as number,
-			}),
-	);
-}
+export const execute = perItem(
+	async (ctx, client, i) =>
+		await client.call('get_queue_stats', {
+			p_queue: textParameter(ctx, 'queue', i),
+			p_window_hours: ctx.getNodeParameter('windowHours', i, 24) as number,
+			p_stuck_after_minutes: ctx.getNodeParameter('stuckAfterMinutes', i, 60) as number,
+		}),
+);

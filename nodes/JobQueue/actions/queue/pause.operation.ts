@@ -1,8 +1,7 @@
-import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
-import type { JobsClient } from '../../../shared/client';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
 import { requiredTextParameter, textParameter } from '../../../shared/parameters';
+import { perItem } from '../../helpers/operation';
 import { QUEUE_HINT, requiredQueueField } from '../common.descriptions';
-import { runPerItem } from '../../../shared/runPerItem';
 
 const properties: INodeProperties[] = [
 	requiredQueueField,
@@ -17,19 +16,11 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['queue'], operation: ['pause'] } }, properties);
 
-export async function execute(
-	this: IExecuteFunctions,
-	client: JobsClient,
-	items: INodeExecutionData[],
-): Promise<INodeExecutionData[]> {
-	return await runPerItem(
-		this,
-		items.length,
-		async (i) =>
-			await client.call('set_queue_paused', {
-				p_queue: requiredTextParameter(this, 'queue', 'Queue', i, QUEUE_HINT),
-				p_paused: true,
-				p_reason: textParameter(this, 'pauseReason', i),
-			}),
-	);
-}
+export const execute = perItem(
+	async (ctx, client, i) =>
+		await client.call('set_queue_paused', {
+			p_queue: requiredTextParameter(ctx, 'queue', 'Queue', i, QUEUE_HINT),
+			p_paused: true,
+			p_reason: textParameter(ctx, 'pauseReason', i),
+		}),
+);
