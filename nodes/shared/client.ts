@@ -16,7 +16,7 @@ import type { JobsCredentials, RpcTransport } from './transport/types';
 export class CredentialFieldError extends Error {}
 
 /** Builds the transport a credential describes, validating its fields. */
-export function transportFor(credentials: JobsCredentials): RpcTransport {
+function transportFor(credentials: JobsCredentials): RpcTransport {
 	if (credentials.connection === 'postgres') {
 		const cs = (credentials.connectionString || '').trim();
 		if (!/^postgres(ql)?:\/\//.test(cs)) {
@@ -41,7 +41,7 @@ export function transportFor(credentials: JobsCredentials): RpcTransport {
 }
 
 /** Supabase's default Max Rows (PostgREST's db-max-rows): the most rows one API call returns. */
-export const DEFAULT_MAX_ROWS = 1000;
+const DEFAULT_MAX_ROWS = 1000;
 
 /** The most rows one call returns: the credential's Max Rows per Call over the Supabase API; pg returns all. */
 function maxRowsPerCall(credentials: JobsCredentials): number {
@@ -80,7 +80,7 @@ type ArgsParameter<F extends SqlFunctionName> = object extends ArgsOf<F> ? [args
  */
 export class JobsClient {
 	constructor(
-		readonly transport: RpcTransport,
+		private readonly transport: RpcTransport,
 		/** The most rows one call returns (Infinity: no limit); claims ask for no more, batches are sent in chunks of it. */
 		readonly maxRowsPerCall = Infinity,
 	) {}
@@ -131,7 +131,7 @@ export class JobsClient {
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** `items` in consecutive slices of at most `size` (none for no items, one when size is Infinity). */
-export function chunks<T>(items: T[], size: number): T[][] {
+function chunks<T>(items: T[], size: number): T[][] {
 	if (items.length === 0) return [];
 	if (items.length <= size) return [items];
 	const out: T[][] = [];

@@ -14,9 +14,9 @@ import { RpcError } from './transport/rpcError';
 import { QUEUE_SCHEMA } from './transport/functions';
 import type { JobsCredentials } from './transport/types';
 
-export const CREDENTIAL_TYPE = 'supabaseJobsApi';
+const CREDENTIAL_TYPE = 'supabaseJobsApi';
 
-export function credentialsFrom(data: ICredentialDataDecryptedObject): JobsCredentials {
+function credentialsFrom(data: ICredentialDataDecryptedObject): JobsCredentials {
 	return {
 		connection: data.connection === 'postgres' ? 'postgres' : 'supabaseApi',
 		supabaseUrl: data.supabaseUrl as string | undefined,

@@ -17,7 +17,7 @@ export function sslOption(ssl: SslMode | undefined): PoolConfig['ssl'] {
 	return undefined;
 }
 
-export function getPool(connectionString: string, ssl?: SslMode): Pool {
+function getPool(connectionString: string, ssl?: SslMode): Pool {
 	const key = createHash('sha256').update(`${ssl ?? ''}\n${connectionString}`).digest('hex');
 	let pool = pools.get(key);
 	if (!pool) {
@@ -45,7 +45,7 @@ export async function closeAllPools(): Promise<void> {
 }
 
 /** Builds `select to_json(t) from mcp_jobs.fn(p_a => $1, ...) t` with only the given arguments. */
-export function buildCall(fn: string, args: Record<string, unknown>, { shape, json }: CallSpec) {
+function buildCall(fn: string, args: Record<string, unknown>, { shape, json }: CallSpec) {
 	const values: unknown[] = [];
 	const named: string[] = [];
 	for (const [name, value] of Object.entries(args)) {
