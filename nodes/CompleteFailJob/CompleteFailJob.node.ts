@@ -148,8 +148,10 @@ export class CompleteFailJob implements INodeType {
 	}
 }
 
+type Execute = (ctx: IExecuteFunctions, client: JobsClient, items: INodeExecutionData[]) => Promise<INodeExecutionData[]>;
+
 /** Every operation is one batch call for all items. */
-const operations: Record<Operation, (ctx: IExecuteFunctions, client: JobsClient, items: INodeExecutionData[]) => Promise<INodeExecutionData[]>> = {
+const operations: Record<Operation, Execute> = {
 	complete: async (ctx, client, items) =>
 		await runBatch(ctx, client, 'complete_jobs', items, (i) => ({
 			...heldJob(ctx, i),

@@ -70,7 +70,10 @@ export class ClaimRunner {
 
 	async nextDueAt(): Promise<Date | null> {
 		const { queue, jobTypes } = this.settings;
-		const due = await this.client.call('next_job_due_at', { p_queue: queue, p_job_types: jobTypes.length ? jobTypes : undefined });
+		const due = await this.client.call('next_job_due_at', {
+			p_queue: queue,
+			p_job_types: jobTypes.length ? jobTypes : undefined,
+		});
 		return due ? new Date(due) : null;
 	}
 

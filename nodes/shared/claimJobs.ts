@@ -14,7 +14,8 @@ export interface ClaimOptions {
  * Claims up to `limit` due jobs of `queue` for `workerId` (claim_next_job), as Claim Job and the Job Trigger do; never
  * more than one answer returns (Max Rows per Call), since a job claimed but not returned would wait out its lease.
  */
-export async function claimJobs(client: JobsClient, { workerId, queue, jobTypes, limit, leaseSeconds }: ClaimOptions): Promise<JobRow[]> {
+export async function claimJobs(client: JobsClient, options: ClaimOptions): Promise<JobRow[]> {
+	const { workerId, queue, jobTypes, limit, leaseSeconds } = options;
 	return await client.call('claim_next_job', {
 		p_worker_id: workerId,
 		p_queue: queue,

@@ -108,7 +108,8 @@ export function toNodeError(
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
 	if (error instanceof RowCountError) {
 		const { message, description } = error;
-		return new NodeApiError(node, { message, fn: error.fn, sent: error.sent, received: error.received }, { message, description, itemIndex });
+		const { fn, sent, received } = error;
+		return new NodeApiError(node, { message, fn, sent, received }, { message, description, itemIndex });
 	}
 	if (error instanceof RpcError) {
 		const explained = explainFailure(error.failure, error.fn);

@@ -56,7 +56,8 @@ export function listParameter(value: unknown): string[] {
 /** Requires `value` to be a whole number within [min, max]; the error names the field (`label`). */
 export function wholeNumber(node: INode, label: string, value: unknown, min: number, max: number, itemIndex?: number): number {
 	if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-		throw new NodeOperationError(node, `${label} must be a whole number from ${min} to ${max}, got ${String(value)}`, { itemIndex });
+		const message = `${label} must be a whole number from ${min} to ${max}, got ${String(value)}`;
+		throw new NodeOperationError(node, message, { itemIndex });
 	}
 	return value;
 }
