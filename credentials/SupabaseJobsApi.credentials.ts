@@ -51,6 +51,16 @@ export class SupabaseJobsApi implements ICredentialType {
 			description: 'The service_role key (Project Settings > API Keys). The queue grants nothing to anon or authenticated.',
 			displayOptions: { show: { connection: ['supabaseApi'] } },
 		},
+		{
+			displayName: 'Max Rows per Call',
+			name: 'maxRowsPerCall',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 1000,
+			description:
+				"The project's Max Rows (Project Settings > Data API; 1000 unless changed). The API returns at most that many rows per call, so the nodes send batches in chunks of this size.",
+			displayOptions: { show: { connection: ['supabaseApi'] } },
+		},
 		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password -- it holds a secret (key or password)
 		{
 			displayName: 'Connection String',
@@ -86,13 +96,6 @@ export class SupabaseJobsApi implements ICredentialType {
 			],
 			default: 'require',
 			description: 'For the Postgres connection strings. An sslmode in the connection string takes precedence.',
-		},
-		{
-			displayName: 'Schema',
-			name: 'schema',
-			type: 'string',
-			default: 'mcp_jobs',
-			description: 'Where the migrations created the queue. With the Supabase API it must be in "Exposed schemas".',
 		},
 	];
 }

@@ -89,7 +89,7 @@ export function createCell({ listen = true, pollIntervalSeconds = 5, maxConcurre
 
 		async teardown() {
 			for (const t of [...triggers]) await stop(t).catch(() => undefined);
-			await requireDist('nodes/shared/transport/postgres-transport.js').closeAllPools();
+			await requireDist('nodes/shared/transport/postgresTransport.js').closeAllPools();
 			await pool?.end();
 		},
 	};

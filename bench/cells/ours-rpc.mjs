@@ -36,12 +36,12 @@ export function createCell({ claimBatch = 10, workers = 8, enqueueBatch = 1000 }
 			const [{ url: apiUrl, serviceRoleKey }] = gateway.ready;
 			const { JobsClient } = requireDist('nodes/shared/client.js');
 			const makeDriver = async () => {
-				const client = JobsClient.fromCredentials({ connection: 'supabaseApi', supabaseUrl: apiUrl, serviceRoleKey, schema: 'mcp_jobs' });
+				const client = JobsClient.fromCredentials({ connection: 'supabaseApi', supabaseUrl: apiUrl, serviceRoleKey });
 				return {
-					enqueueJobs: (jobs) => client.enqueueJobs(jobs),
-					enqueueOne: (job) => client.enqueueJobs([job]),
-					claim: (workerId, queue, limit) => client.claim({ workerId, queue, limit }),
-					completeJobs: (items) => client.completeJobs(items),
+					enqueueJobs: (jobs) => client.callBatch('enqueue_jobs', jobs),
+					enqueueOne: (job) => client.callBatch('enqueue_jobs', [job]),
+					claim: (workerId, queue, limit) => client.call('claim_next_job', { p_worker_id: workerId, p_queue: queue, p_limit: limit }),
+					completeJobs: (items) => client.callBatch('complete_jobs', items),
 				};
 			};
 			work = oursWorkload({ claimBatch, workers, enqueueBatch, databaseUrl: url, makeDriver });

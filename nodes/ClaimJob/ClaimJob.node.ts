@@ -5,17 +5,19 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { getJobsClient, testJobsCredential } from '../shared/context';
+import { claimJobs } from '../shared/claimJobs';
+import { getJobsClient } from '../shared/credentials';
+import { credentialTest, JOBS_ICON } from '../shared/nodeDescription';
 import { jobTypesField, leaseSecondsField, queueField, workerIdField } from '../shared/descriptions';
-import { toNodeError } from '../shared/errors';
 import { integerParameter, listParameter } from '../shared/parameters';
-import { defaultWorkerId } from '../shared/worker-id';
+import { runPerItem } from '../shared/runPerItem';
+import { defaultWorkerId } from '../shared/workerId';
 
 export class ClaimJob implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Claim Job',
 		name: 'claimJob',
-		icon: { light: 'file:../../icons/supabase-jobs.svg', dark: 'file:../../icons/supabase-jobs.dark.svg' },
+		icon: JOBS_ICON,
 		group: ['input'],
 		version: 1,
 		subtitle: '={{ "up to " + $parameter["batchSize"] + " from " + $parameter["queue"] }}',
@@ -42,25 +44,19 @@ export class ClaimJob implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { supabaseJobsApiTest: testJobsCredential } };
+	methods = { credentialTest };
 
 	// Claims once per execution (not once per input item): the input only starts it, e.g. a Schedule Trigger.
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const { client, credentials } = await getJobsClient(this);
-		const workerId = String(this.getNodeParameter('workerId', 0, '')).trim() || defaultWorkerId(this);
-		try {
-			const jobs = await client.claim({
-				workerId,
+		const { client } = await getJobsClient(this);
+		const claim = async () =>
+			await claimJobs(client, {
+				workerId: String(this.getNodeParameter('workerId', 0, '')).trim() || defaultWorkerId(this),
 				queue: String(this.getNodeParameter('queue', 0, 'default')).trim() || 'default',
 				jobTypes: listParameter(this.getNodeParameter('jobTypes', 0, '')),
 				limit: integerParameter(this, 'batchSize', 'Batch Size', 0, 1, 1000, 10),
 				leaseSeconds: integerParameter(this, 'leaseSeconds', 'Lease Seconds', 0, 1, 86400, 300),
 			});
-			return [jobs.map((job) => ({ json: job, pairedItem: { item: 0 } }))];
-		} catch (error) {
-			const nodeError = toNodeError(this.getNode(), error, credentials.schema ?? 'mcp_jobs', 0);
-			if (this.continueOnFail()) return [[{ json: { error: nodeError.message }, error: nodeError, pairedItem: { item: 0 } }]];
-			throw nodeError;
-		}
+		return [await runPerItem(this, 1, claim)];
 	}
 }

@@ -1,24 +1,17 @@
 import {
 	NodeConnectionTypes,
-	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import type { JobsClient } from '../shared/client';
-import { getJobsClient, testJobsCredential } from '../shared/context';
-import { integerParameter, jobIdParameter, jsonObjectParameter } from '../shared/parameters';
-import { runBatch } from '../shared/output';
+import { getJobsClient } from '../shared/credentials';
+import { credentialTest, JOBS_ICON } from '../shared/nodeDescription';
+import { integerParameter, jobIdParameter, jsonObjectParameter, textParameter } from '../shared/parameters';
+import { runBatch } from '../shared/runBatch';
 
 type Operation = 'complete' | 'fail' | 'progress' | 'log';
-
-const BATCH: Record<Operation, { fn: string; call: (c: JobsClient, items: IDataObject[]) => Promise<IDataObject[]> }> = {
-	complete: { fn: 'complete_jobs', call: (c, items) => c.completeJobs(items) },
-	fail: { fn: 'fail_jobs', call: (c, items) => c.failJobs(items) },
-	progress: { fn: 'heartbeat_jobs', call: (c, items) => c.heartbeatJobs(items) },
-	log: { fn: 'log_job_events', call: (c, items) => c.logEvents(items) },
-};
 
 const show = (...operation: Operation[]) => ({ show: { operation } });
 
@@ -26,7 +19,7 @@ export class CompleteFailJob implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Complete/Fail Job',
 		name: 'completeFailJob',
-		icon: { light: 'file:../../icons/supabase-jobs.svg', dark: 'file:../../icons/supabase-jobs.dark.svg' },
+		icon: JOBS_ICON,
 		group: ['output'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] }}',
@@ -145,42 +138,53 @@ export class CompleteFailJob implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { supabaseJobsApiTest: testJobsCredential } };
+	methods = { credentialTest };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const operation = this.getNodeParameter('operation', 0) as Operation;
-		const { client, credentials } = await getJobsClient(this);
-		const batch = BATCH[operation];
-		const out = await runBatch(this, credentials.schema ?? 'mcp_jobs', batch.fn, items, (i) => itemFor(this, operation, i), (prepared) =>
-			batch.call(client, prepared),
-		);
-		return [out];
+		const { client } = await getJobsClient(this);
+		return [await operations[operation](this, client, items)];
 	}
 }
 
-function itemFor(ctx: IExecuteFunctions, operation: Operation, i: number): IDataObject {
-	const item: IDataObject = { job_id: jobIdParameter(ctx, 'jobId', i) };
-	if (operation !== 'log') {
-		const workerId = String(ctx.getNodeParameter('workerId', i, '')).trim();
-		if (workerId) item.worker_id = workerId;
-	}
-	if (operation === 'complete') {
-		item.result = jsonObjectParameter(ctx, 'result', 'Result', i);
-	} else if (operation === 'fail') {
-		const message = ctx.getNodeParameter('errorMessage', i, '') as unknown;
-		item.error = typeof message === 'string' ? message : JSON.stringify(message);
-		item.retryable = ctx.getNodeParameter('retryable', i, true) as boolean;
-		const delay = integerParameter(ctx, 'retryDelaySeconds', 'Retry Delay Seconds', i, 0, 2_592_000, 0);
-		if (delay > 0) item.retry_delay_seconds = delay;
-	} else if (operation === 'progress') {
-		item.progress = integerParameter(ctx, 'progress', 'Progress (%)', i, 0, 100, 0);
-		item.lease_seconds = integerParameter(ctx, 'leaseSeconds', 'Lease Seconds', i, 1, 86400, 300);
-		const message = String(ctx.getNodeParameter('message', i, '')).trim();
-		if (message) item.message = message;
-	} else {
-		item.message = String(ctx.getNodeParameter('message', i, ''));
-		item.data = jsonObjectParameter(ctx, 'data', 'Data', i);
-	}
-	return item;
+type Execute = (ctx: IExecuteFunctions, client: JobsClient, items: INodeExecutionData[]) => Promise<INodeExecutionData[]>;
+
+/** Every operation is one batch call for all items. */
+const operations: Record<Operation, Execute> = {
+	complete: async (ctx, client, items) =>
+		await runBatch(ctx, client, 'complete_jobs', items, (i) => ({
+			...heldJob(ctx, i),
+			result: jsonObjectParameter(ctx, 'result', 'Result', i),
+		})),
+	fail: async (ctx, client, items) =>
+		await runBatch(ctx, client, 'fail_jobs', items, (i) => {
+			const job = heldJob(ctx, i);
+			const message = ctx.getNodeParameter('errorMessage', i, '') as unknown;
+			const delay = integerParameter(ctx, 'retryDelaySeconds', 'Retry Delay Seconds', i, 0, 2_592_000, 0);
+			return {
+				...job,
+				error: typeof message === 'string' ? message : JSON.stringify(message),
+				retryable: ctx.getNodeParameter('retryable', i, true) as boolean,
+				retry_delay_seconds: delay > 0 ? delay : undefined,
+			};
+		}),
+	progress: async (ctx, client, items) =>
+		await runBatch(ctx, client, 'heartbeat_jobs', items, (i) => ({
+			...heldJob(ctx, i),
+			progress: integerParameter(ctx, 'progress', 'Progress (%)', i, 0, 100, 0),
+			lease_seconds: integerParameter(ctx, 'leaseSeconds', 'Lease Seconds', i, 1, 86400, 300),
+			message: textParameter(ctx, 'message', i),
+		})),
+	log: async (ctx, client, items) =>
+		await runBatch(ctx, client, 'log_job_events', items, (i) => ({
+			job_id: jobIdParameter(ctx, 'jobId', i),
+			message: String(ctx.getNodeParameter('message', i, '')),
+			data: jsonObjectParameter(ctx, 'data', 'Data', i),
+		})),
+};
+
+/** The job (and, if set, the worker that must still hold it) an item completes, fails or reports on. */
+function heldJob(ctx: IExecuteFunctions, i: number): { job_id: string; worker_id?: string } {
+	return { job_id: jobIdParameter(ctx, 'jobId', i), worker_id: textParameter(ctx, 'workerId', i) };
 }

@@ -7,16 +7,18 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { getJobsClient, testJobsCredential } from '../shared/context';
+import { getJobsClient } from '../shared/credentials';
+import { credentialTest, JOBS_ICON } from '../shared/nodeDescription';
 import { queueField } from '../shared/descriptions';
-import { integerParameter, jsonObjectParameter } from '../shared/parameters';
-import { runBatch } from '../shared/output';
+import { integerParameter, jsonObjectParameter, requiredTextParameter } from '../shared/parameters';
+import { runBatch } from '../shared/runBatch';
+import type { EnqueueItem } from '../shared/transport/functions';
 
 export class EnqueueJob implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Enqueue Job',
 		name: 'enqueueJob',
-		icon: { light: 'file:../../icons/supabase-jobs.svg', dark: 'file:../../icons/supabase-jobs.dark.svg' },
+		icon: JOBS_ICON,
 		group: ['output'],
 		version: 1,
 		subtitle: '={{ $parameter["jobType"] }}',
@@ -122,36 +124,30 @@ export class EnqueueJob implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { supabaseJobsApiTest: testJobsCredential } };
+	methods = { credentialTest };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
-		const { client, credentials } = await getJobsClient(this);
-		const out = await runBatch(this, credentials.schema ?? 'mcp_jobs', 'enqueue_jobs', items, (i) => jobSpec(this, items, i), (specs) =>
-			client.enqueueJobs(specs),
-		);
-		return [out];
+		const { client } = await getJobsClient(this);
+		return [await runBatch(this, client, 'enqueue_jobs', items, (i) => jobSpec(this, items, i))];
 	}
 }
 
-function jobSpec(ctx: IExecuteFunctions, items: INodeExecutionData[], i: number): IDataObject {
-	const jobType = String(ctx.getNodeParameter('jobType', i, '')).trim();
-	if (!jobType) {
-		throw new NodeOperationError(ctx.getNode(), 'Job Type is empty', {
-			itemIndex: i,
-			description: 'Set Job Type to what the worker should do, e.g. send_email (an expression like {{ $json.type }} works).',
-		});
-	}
-	const source = String(ctx.getNodeParameter('source', i, '')).trim();
-	if (!source) {
-		throw new NodeOperationError(ctx.getNode(), 'Source is empty', { itemIndex: i, description: 'Set Source, e.g. n8n.' });
-	}
+function jobSpec(ctx: IExecuteFunctions, items: INodeExecutionData[], i: number): EnqueueItem {
+	const jobType = requiredTextParameter(
+		ctx,
+		'jobType',
+		'Job Type',
+		i,
+		'Set Job Type to what the worker should do, e.g. send_email (an expression like {{ $json.type }} works).',
+	);
+	const source = requiredTextParameter(ctx, 'source', 'Source', i, 'Set Source, e.g. n8n.');
 	const payload =
 		ctx.getNodeParameter('payloadSource', i) === 'json'
 			? jsonObjectParameter(ctx, 'payload', 'Payload JSON', i)
 			: items[i].json;
 	const options = ctx.getNodeParameter('options', i, {}) as IDataObject;
-	const spec: IDataObject = {
+	const spec: EnqueueItem = {
 		source,
 		job_type: jobType,
 		payload,
@@ -170,8 +166,8 @@ function jobSpec(ctx: IExecuteFunctions, items: INodeExecutionData[], i: number)
 	} else if (options.delaySeconds) {
 		spec.scheduled_at = new Date(Date.now() + Number(options.delaySeconds) * 1000).toISOString();
 	}
-	if (options.maxRetries !== undefined) spec.max_retries = options.maxRetries;
-	if (options.retryDelaySeconds !== undefined) spec.retry_delay_seconds = options.retryDelaySeconds;
+	if (options.maxRetries !== undefined) spec.max_retries = options.maxRetries as number;
+	if (options.retryDelaySeconds !== undefined) spec.retry_delay_seconds = options.retryDelaySeconds as number;
 	if (options.idempotencyKey) spec.idempotency_key = String(options.idempotencyKey);
 	return spec;
 }

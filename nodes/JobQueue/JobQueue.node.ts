@@ -1,26 +1,22 @@
 import {
 	NodeConnectionTypes,
-	NodeOperationError,
-	type IDataObject,
 	type IExecuteFunctions,
-	type ILoadOptionsFunctions,
 	type INodeExecutionData,
-	type INodeListSearchResult,
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { getJobsClient, testJobsCredential } from '../shared/context';
-import { toNodeError } from '../shared/errors';
-import { runBatch } from '../shared/output';
-import { fields, operationFields, resourceField } from './JobQueue.description';
-import { batchOperations, flattenBatchRow } from './JobQueue.batch';
-import { operations } from './JobQueue.operations';
+import { credentialTest, JOBS_ICON } from '../shared/nodeDescription';
+import * as deadLetter from './actions/deadLetter/DeadLetter.resource';
+import * as job from './actions/job/Job.resource';
+import * as queue from './actions/queue/Queue.resource';
+import { router } from './actions/router';
+import * as listSearch from './methods/listSearch';
 
 export class JobQueue implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Job Queue',
 		name: 'jobQueue',
-		icon: { light: 'file:../../icons/supabase-jobs.svg', dark: 'file:../../icons/supabase-jobs.dark.svg' },
+		icon: JOBS_ICON,
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
@@ -30,69 +26,28 @@ export class JobQueue implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'supabaseJobsApi', required: true, testedBy: 'supabaseJobsApiTest' }],
-		properties: [resourceField, ...operationFields, ...fields],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Job', value: 'job' },
+					{ name: 'Dead Letter', value: 'deadLetter' },
+					{ name: 'Queue', value: 'queue' },
+				],
+				default: 'job',
+			},
+			...job.description,
+			...deadLetter.description,
+			...queue.description,
+		],
 	};
 
-	methods = {
-		credentialTest: { supabaseJobsApiTest: testJobsCredential },
-		listSearch: {
-			async searchJobs(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-				const { client } = await getJobsClient(this);
-				const jobs = await client.call<IDataObject[]>('list_jobs', { p_limit: 100 });
-				return { results: jobs.filter((j) => matches(j, filter)).map((j) => ({ name: label(j), value: String(j.id) })) };
-			},
-			async searchDeadLetters(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-				const { client } = await getJobsClient(this);
-				const rows = await client.call<IDataObject[]>('list_dead_letters', { p_limit: 100 });
-				return {
-					results: rows
-						.filter((d) => matches(d, filter))
-						.map((d) => ({ name: `${d.job_type} · ${String(d.final_error ?? '').slice(0, 60)}`, value: String(d.id) })),
-				};
-			},
-		},
-	};
+	methods = { credentialTest, listSearch };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
-		const { client, credentials: creds } = await getJobsClient(this);
-		const schema = creds.schema ?? 'mcp_jobs';
-		const resource = this.getNodeParameter('resource', 0) as string;
-		const operation = this.getNodeParameter('operation', 0) as string;
-
-		const batch = batchOperations[resource]?.[operation];
-		if (batch) {
-			return [
-				await runBatch(this, schema, batch.fn, items, (i) => batch.item(this, i), async (prepared) => {
-					const rows = await client.call<IDataObject[]>(batch.fn, { [batch.arg]: prepared });
-					return rows.map(flattenBatchRow);
-				}),
-			];
-		}
-
-		const run = operations[resource]?.[operation];
-		if (!run) throw new NodeOperationError(this.getNode(), `Unknown operation ${resource}/${operation}`);
-		const out: INodeExecutionData[] = [];
-		for (let i = 0; i < items.length; i++) {
-			try {
-				const result = await run(this, client, i);
-				for (const json of Array.isArray(result) ? result : [result]) out.push({ json, pairedItem: { item: i } });
-			} catch (error) {
-				const nodeError = error instanceof NodeOperationError ? error : toNodeError(this.getNode(), error, schema, i);
-				if (!this.continueOnFail()) throw nodeError;
-				out.push({ json: { error: nodeError.message }, error: nodeError, pairedItem: { item: i } });
-			}
-		}
-		return [out];
+		return await router.call(this);
 	}
-}
-
-function matches(row: IDataObject, filter?: string): boolean {
-	if (!filter) return true;
-	const needle = filter.toLowerCase();
-	return [row.id, row.job_type, row.source, row.status, row.queue].some((v) => String(v ?? '').toLowerCase().includes(needle));
-}
-
-function label(job: IDataObject): string {
-	return `${job.job_type} · ${job.status} · ${job.source} · ${String(job.id).slice(0, 8)}`;
 }

@@ -5,14 +5,15 @@ import {
 	type ITriggerFunctions,
 	type ITriggerResponse,
 } from 'n8n-workflow';
-import { getJobsClient, testJobsCredential } from '../shared/context';
+import { getJobsClient } from '../shared/credentials';
+import { credentialTest, JOBS_ICON } from '../shared/nodeDescription';
 import { toNodeError } from '../shared/errors';
 import type { JobsCredentials } from '../shared/transport/types';
-import { ClaimRunner } from './claim-runner';
-import { properties } from './JobTrigger.description';
+import { ClaimRunner } from './claimRunner';
+import { properties } from './description';
 import { JobListener, type WakePayload } from './listener';
 import { manualTest } from './manual';
-import { NotifyFeed } from './notify-feed';
+import { NotifyFeed } from './notifyFeed';
 import { WakeScheduler } from './scheduler';
 import { readSettings, type TriggerSettings } from './settings';
 
@@ -20,7 +21,7 @@ export class JobTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Job Trigger',
 		name: 'jobTrigger',
-		icon: { light: 'file:../../icons/supabase-jobs.svg', dark: 'file:../../icons/supabase-jobs.dark.svg' },
+		icon: JOBS_ICON,
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{ ($parameter["mode"] === "notify" ? "notify: " : "claim and run: ") + $parameter["queue"] }}',
@@ -33,7 +34,7 @@ export class JobTrigger implements INodeType {
 		properties,
 	};
 
-	methods = { credentialTest: { supabaseJobsApiTest: testJobsCredential } };
+	methods = { credentialTest };
 
 	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
 		const settings = readSettings(this);
@@ -50,7 +51,7 @@ export class JobTrigger implements INodeType {
 			// fails activation with an explained error when the migrations are missing or the credential is wrong
 			await worker.probe();
 		} catch (error) {
-			throw toNodeError(this.getNode(), error, client.schema);
+			throw toNodeError(this.getNode(), error);
 		}
 
 		const listenUrl = listenConnection(this, credentials, settings);

@@ -1,7 +1,7 @@
 import { Client, type ClientConfig, type Notification } from 'pg';
 import type { Logger } from 'n8n-workflow';
-import { redact } from '../shared/transport/rpc-error';
-import { passwordOf } from '../shared/transport/postgres-transport';
+import { redact } from '../shared/transport/rpcError';
+import { passwordOf, sslOption } from '../shared/transport/postgresTransport';
 import type { SslMode } from '../shared/transport/types';
 
 /** The channel the queue's triggers NOTIFY (migrations: _wake). */
@@ -145,10 +145,9 @@ export class JobListener {
 	}
 
 	private clientConfig(): ClientConfig {
-		const { ssl } = this.opts;
 		return {
 			connectionString: this.opts.connectionString,
-			ssl: ssl === 'require' ? { rejectUnauthorized: false } : ssl === 'verify-full' ? { rejectUnauthorized: true } : undefined,
+			ssl: sslOption(this.opts.ssl),
 			application_name: 'n8n-nodes-supabase-jobs-trigger',
 			keepAlive: true,
 			connectionTimeoutMillis: 15_000,

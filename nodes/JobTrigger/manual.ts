@@ -1,6 +1,7 @@
 import { NodeOperationError, type ITriggerFunctions } from 'n8n-workflow';
-import type { JobsClient, Row } from '../shared/client';
+import type { JobsClient } from '../shared/client';
 import { toNodeError } from '../shared/errors';
+import type { JobRow } from '../shared/transport/rows';
 import type { TriggerSettings } from './settings';
 
 /**
@@ -10,9 +11,9 @@ import type { TriggerSettings } from './settings';
 export function manualTest(ctx: ITriggerFunctions, client: JobsClient, settings: TriggerSettings): () => Promise<void> {
 	return async () => {
 		const { queue, jobTypes, source } = settings;
-		let rows: Row[];
+		let rows: JobRow[];
 		try {
-			rows = await client.call<Row[]>('list_jobs', {
+			rows = await client.call('list_jobs', {
 				p_queue: queue,
 				p_status: 'queued',
 				p_source: source,
@@ -20,9 +21,9 @@ export function manualTest(ctx: ITriggerFunctions, client: JobsClient, settings:
 				p_limit: jobTypes.length > 1 ? 200 : 1,
 			});
 		} catch (error) {
-			throw toNodeError(ctx.getNode(), error, client.schema);
+			throw toNodeError(ctx.getNode(), error);
 		}
-		const job = rows.find((row) => jobTypes.length <= 1 || jobTypes.includes(String(row.job_type)));
+		const job = rows.find((row) => jobTypes.length <= 1 || jobTypes.includes(row.job_type));
 		if (!job) {
 			const what = [
 				jobTypes.length ? `of type ${jobTypes.join(', ')}` : '',

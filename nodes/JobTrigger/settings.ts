@@ -1,6 +1,6 @@
-import { NodeOperationError, type IDataObject, type ITriggerFunctions } from 'n8n-workflow';
-import { listParameter } from '../shared/parameters';
-import { defaultWorkerId } from '../shared/worker-id';
+import type { IDataObject, ITriggerFunctions } from 'n8n-workflow';
+import { listParameter, wholeNumber } from '../shared/parameters';
+import { defaultWorkerId } from '../shared/workerId';
 
 /** The Job Trigger's parameters, read and checked once at activation. */
 export interface TriggerSettings {
@@ -23,12 +23,7 @@ export interface TriggerSettings {
 export function readSettings(ctx: ITriggerFunctions): TriggerSettings {
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
 	const mode = ctx.getNodeParameter('mode', 'claimAndRun') === 'notify' ? 'notify' : 'claimAndRun';
-	const integer = (label: string, value: unknown, min: number, max: number): number => {
-		if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-			throw new NodeOperationError(ctx.getNode(), `${label} must be a whole number from ${min} to ${max}, got ${String(value)}`);
-		}
-		return value;
-	};
+	const integer = (label: string, value: unknown, min: number, max: number) => wholeNumber(ctx.getNode(), label, value, min, max);
 	const claiming = mode === 'claimAndRun';
 	return {
 		mode,

@@ -1,5 +1,7 @@
-import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
-import { RpcError } from './transport/rpc-error';
+import { NodeApiError, NodeOperationError, type INode, type INodeExecutionData, type JsonObject } from 'n8n-workflow';
+import { RowCountError } from './client';
+import { QUEUE_SCHEMA } from './transport/functions';
+import { RpcError } from './transport/rpcError';
 import type { RpcFailure } from './transport/types';
 
 export interface FailureExplanation {
@@ -11,7 +13,7 @@ export interface FailureExplanation {
 const NETWORK_CODES = new Set(['NETWORK', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH']);
 
 /** Turns a database/API failure into what happened plus what to do, for the n8n error panel. */
-export function explainFailure(failure: RpcFailure, ctx: { fn: string; schema: string }): FailureExplanation {
+export function explainFailure(failure: RpcFailure, fn: string): FailureExplanation {
 	const { code, message } = failure;
 	const status = failure.httpStatus;
 	const migrate =
@@ -21,23 +23,23 @@ export function explainFailure(failure: RpcFailure, ctx: { fn: string; schema: s
 
 	if (code === 'PGRST106') {
 		return {
-			message: `The Supabase API does not expose the schema "${ctx.schema}"`,
+			message: `The Supabase API does not expose the schema "${QUEUE_SCHEMA}"`,
 			description:
-				`Add ${ctx.schema} to "Exposed schemas" in Supabase (Project Settings > Data API), or for the CLI to ` +
+				`Add ${QUEUE_SCHEMA} to "Exposed schemas" in Supabase (Project Settings > Data API), or for the CLI to ` +
 				`[api] schemas in supabase/config.toml, then retry. (${message})`,
 			httpCode: '406',
 		};
 	}
 	if (code === 'PGRST202' || code === '42883' || code === '3F000' || code === '42P01') {
 		return {
-			message: `The queue function ${ctx.schema}.${ctx.fn} was not found: the migrations are not applied`,
+			message: `The queue function ${QUEUE_SCHEMA}.${fn} was not found: the migrations are not applied`,
 			description: `${migrate} (${message})`,
 			httpCode: '404',
 		};
 	}
 	if (code === '42501') {
 		return {
-			message: `Permission denied on schema ${ctx.schema}`,
+			message: `Permission denied on schema ${QUEUE_SCHEMA}`,
 			description:
 				'The key or database user is not allowed to use the queue. Use the service_role key (not anon) or a ' +
 				`database owner, and make sure the last migration (its grants) ran. (${message})`,
@@ -91,7 +93,7 @@ export function explainFailure(failure: RpcFailure, ctx: { fn: string; schema: s
 		};
 	}
 	return {
-		message: `${ctx.fn} failed: ${message}`,
+		message: `${fn} failed: ${message}`,
 		description: [failure.details, failure.hint].filter(Boolean).join(' ') || `Error code ${code}.`,
 		httpCode: status ? String(status) : undefined,
 	};
@@ -101,12 +103,16 @@ export function explainFailure(failure: RpcFailure, ctx: { fn: string; schema: s
 export function toNodeError(
 	node: INode,
 	error: unknown,
-	schema: string,
 	itemIndex?: number,
 ): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	if (error instanceof RowCountError) {
+		const { message, description } = error;
+		const { fn, sent, received } = error;
+		return new NodeApiError(node, { message, fn, sent, received }, { message, description, itemIndex });
+	}
 	if (error instanceof RpcError) {
-		const explained = explainFailure(error.failure, { fn: error.fn, schema });
+		const explained = explainFailure(error.failure, error.fn);
 		return new NodeApiError(node, { ...error.failure } as unknown as JsonObject, {
 			message: explained.message,
 			description: explained.description,
@@ -116,4 +122,9 @@ export function toNodeError(
 	}
 	const message = error instanceof Error ? error.message : String(error);
 	return new NodeApiError(node, { message } as JsonObject, { message, itemIndex });
+}
+
+/** An error item: json with only `error`, so n8n sends it to the error output with "Continue (using error output)". */
+export function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
+	return { json: { error: error.message }, error, pairedItem: { item: itemIndex } };
 }

@@ -1,4 +1,4 @@
-import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INode } from 'n8n-workflow';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -53,7 +53,16 @@ export function listParameter(value: unknown): string[] {
 		.filter(Boolean);
 }
 
-/** Requires a whole number within [min, max]; the error names the field. */
+/** Requires `value` to be a whole number within [min, max]; the error names the field (`label`). */
+export function wholeNumber(node: INode, label: string, value: unknown, min: number, max: number, itemIndex?: number): number {
+	if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+		const message = `${label} must be a whole number from ${min} to ${max}, got ${String(value)}`;
+		throw new NodeOperationError(node, message, { itemIndex });
+	}
+	return value;
+}
+
+/** Reads a number parameter of an item and requires a whole number within [min, max]. */
 export function integerParameter(
 	ctx: IExecuteFunctions,
 	name: string,
@@ -63,11 +72,23 @@ export function integerParameter(
 	max: number,
 	fallback?: number,
 ): number {
-	const value = ctx.getNodeParameter(name, itemIndex, fallback) as number;
-	if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-		throw new NodeOperationError(ctx.getNode(), `${label} must be a whole number from ${min} to ${max}, got ${value}`, {
-			itemIndex,
-		});
-	}
+	return wholeNumber(ctx.getNode(), label, ctx.getNodeParameter(name, itemIndex, fallback), min, max, itemIndex);
+}
+
+/** A trimmed text parameter, or undefined when empty (the SQL default applies). */
+export function textParameter(ctx: IExecuteFunctions, name: string, itemIndex: number): string | undefined {
+	return String(ctx.getNodeParameter(name, itemIndex, '') ?? '').trim() || undefined;
+}
+
+/** A trimmed text parameter that must not be empty; the error names the field, `description` says what to set. */
+export function requiredTextParameter(
+	ctx: IExecuteFunctions,
+	name: string,
+	label: string,
+	itemIndex: number,
+	description: string,
+): string {
+	const value = textParameter(ctx, name, itemIndex);
+	if (!value) throw new NodeOperationError(ctx.getNode(), `${label} is empty`, { itemIndex, description });
 	return value;
 }

@@ -1,6 +1,6 @@
 // Supabase API error messages and the credential test, through the PostgREST-compatible gateway.
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions } from 'n8n-workflow';
-import { testJobsCredential } from '../../nodes/shared/context';
+import { testJobsCredential } from '../../nodes/shared/credentials';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/database';
 import { startPostgrestGateway, type PostgrestGateway } from '../support/postgrest-gateway';
 import { freePort } from './free-port';
@@ -29,7 +29,7 @@ describe('error messages and credential test (Supabase API connection)', () => {
 	});
 
 	const api = (gw: { url: string; serviceRoleKey: string }, extra: ICredentialDataDecryptedObject = {}) => ({
-		connection: 'supabaseApi', supabaseUrl: gw.url, serviceRoleKey: gw.serviceRoleKey, schema: 'mcp_jobs', ...extra,
+		connection: 'supabaseApi', supabaseUrl: gw.url, serviceRoleKey: gw.serviceRoleKey, ...extra,
 	});
 
 	it('passes with the service role key on an exposed, migrated schema (also with /rest/v1 pasted in the URL)', async () => {

@@ -1,6 +1,6 @@
 // Every mapped error message, and the credential test, against real servers.
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions } from 'n8n-workflow';
-import { testJobsCredential } from '../../nodes/shared/context';
+import { testJobsCredential } from '../../nodes/shared/credentials';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/database';
 import { freePort } from './free-port';
 import { runNode } from './support';
@@ -27,7 +27,7 @@ describe('error messages and credential test (Postgres connection)', () => {
 	});
 
 	const pg = (connectionString: string, extra: ICredentialDataDecryptedObject = {}): ICredentialDataDecryptedObject => ({
-		connection: 'postgres', connectionString, ssl: 'disable', schema: 'mcp_jobs', ...extra,
+		connection: 'postgres', connectionString, ssl: 'disable', ...extra,
 	});
 
 	it('passes the credential test on a migrated database', async () => {
@@ -56,9 +56,18 @@ describe('error messages and credential test (Postgres connection)', () => {
 		expect(result.message).toMatch(/^Could not reach the database or API \(ECONNREFUSED\)/);
 	});
 
-	it('names the credential field for a malformed connection string or schema', async () => {
+	it('ignores the Schema field that credentials saved by 0.1.0 still hold: the queue is always mcp_jobs', async () => {
+		expect(await credentialTest(pg(db.url, { schema: 'other_schema' }))).toEqual({
+			status: 'OK',
+			message: 'Connected: schema mcp_jobs is ready (0 queue(s))',
+		});
+		const run = await runNode(pg(db.url, { schema: 'bad-name;' }), 'enqueueJob', { source: 'n8n', jobType: 'x' });
+		expect(run.run.status).toBe('success');
+		expect((await db.pool.query('select count(*)::int as n from mcp_jobs.jobs')).rows[0].n).toBe(1);
+	});
+
+	it('names the credential field for a malformed connection string', async () => {
 		expect((await credentialTest(pg('mysql://x'))).message).toMatch(/^Connection String must start with postgresql:\/\//);
-		expect((await credentialTest(pg(db.url, { schema: 'bad-name;' }))).message).toMatch(/^Schema "bad-name;" is not a valid schema name/);
 		const run = await runNode(pg('http://nope'), 'claimJob', { queue: 'default' });
 		expect(run.errorOf('Node')?.message).toMatch(/^Supabase Jobs API credential: Connection String must start with postgresql:\/\//);
 	});

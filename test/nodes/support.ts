@@ -5,8 +5,8 @@ import { ClaimJob } from '../../nodes/ClaimJob/ClaimJob.node';
 import { CompleteFailJob } from '../../nodes/CompleteFailJob/CompleteFailJob.node';
 import { EnqueueJob } from '../../nodes/EnqueueJob/EnqueueJob.node';
 import { JobQueue } from '../../nodes/JobQueue/JobQueue.node';
-import { PostgresTransport } from '../../nodes/shared/transport/postgres-transport';
-import { SupabaseTransport } from '../../nodes/shared/transport/supabase-transport';
+import { PostgresTransport } from '../../nodes/shared/transport/postgresTransport';
+import { SupabaseTransport } from '../../nodes/shared/transport/supabaseTransport';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { runWorkflow, type WorkflowRun } from '../support/n8n/run-workflow';
 
@@ -34,7 +34,7 @@ export async function connect(name: TransportName, db: TestDatabase): Promise<Co
 	const calls = [jest.spyOn(PostgresTransport.prototype, 'call'), jest.spyOn(SupabaseTransport.prototype, 'call')];
 	if (name === 'postgres') {
 		return {
-			credentials: { connection: 'postgres', connectionString: db.url, ssl: 'disable', schema: 'mcp_jobs' },
+			credentials: { connection: 'postgres', connectionString: db.url, ssl: 'disable' },
 			calls,
 			close: async () => calls.forEach((c) => c.mockRestore()),
 		};
@@ -43,7 +43,7 @@ export async function connect(name: TransportName, db: TestDatabase): Promise<Co
 	const { startPostgrestGateway } = require('../support/postgrest-gateway');
 	const gateway = await startPostgrestGateway({ databaseUrl: db.url, schemas: ['public', 'mcp_jobs'] });
 	return {
-		credentials: { connection: 'supabaseApi', supabaseUrl: gateway.url, serviceRoleKey: gateway.serviceRoleKey, schema: 'mcp_jobs' },
+		credentials: { connection: 'supabaseApi', supabaseUrl: gateway.url, serviceRoleKey: gateway.serviceRoleKey },
 		calls,
 		close: async () => {
 			calls.forEach((c) => c.mockRestore());

@@ -1,7 +1,7 @@
 // Helpers for the Job Trigger tests: enqueue/inspect through SQL, wait for conditions, credentials.
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import type { Pool } from 'pg';
-import { closeAllPools } from '../../nodes/shared/transport/postgres-transport';
+import { closeAllPools } from '../../nodes/shared/transport/postgresTransport';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { fakeRun, type StartedTrigger } from '../support/n8n/run-workflow';
 
@@ -9,7 +9,7 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /** The credential of the LISTEN path: a Postgres connection string (also used for LISTEN). */
 export function postgresCredentials(url: string): Record<string, ICredentialDataDecryptedObject> {
-	return { supabaseJobsApi: { connection: 'postgres', connectionString: url, ssl: 'disable', schema: 'mcp_jobs' } };
+	return { supabaseJobsApi: { connection: 'postgres', connectionString: url, ssl: 'disable' } };
 }
 
 export interface JobSpec {

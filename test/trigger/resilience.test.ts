@@ -2,7 +2,7 @@
 // errors, against the real database with n8n-core's real TriggerContext.
 import type { INodeParameters } from 'n8n-workflow';
 import { JobTrigger } from '../../nodes/JobTrigger/JobTrigger.node';
-import { closeAllPools } from '../../nodes/shared/transport/postgres-transport';
+import { closeAllPools } from '../../nodes/shared/transport/postgresTransport';
 import { createEmptyDatabase, type TestDatabase } from '../support/database';
 import { fakeRun, startTrigger, type StartTriggerOptions, type StartedTrigger } from '../support/n8n/run-workflow';
 import { enqueue, enqueueN, jobsOf, postgresCredentials, sleep, useTriggerDatabase, waitFor } from './helpers';

@@ -2,8 +2,8 @@
 // (our PostgREST-compatible gateway), with LISTEN on the credential's optional Database Connection String.
 import type { INodeParameters } from 'n8n-workflow';
 import { JobTrigger } from '../../nodes/JobTrigger/JobTrigger.node';
-import { closeAllPools, PostgresTransport } from '../../nodes/shared/transport/postgres-transport';
-import { SupabaseTransport } from '../../nodes/shared/transport/supabase-transport';
+import { closeAllPools, PostgresTransport } from '../../nodes/shared/transport/postgresTransport';
+import { SupabaseTransport } from '../../nodes/shared/transport/supabaseTransport';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import type { PostgrestGateway } from '../support/postgrest-gateway';
 import { fakeRun, startTrigger, type StartedTrigger } from '../support/n8n/run-workflow';
@@ -39,7 +39,6 @@ async function start(parameters: INodeParameters, listenConnectionString = ''): 
 			serviceRoleKey: gateway.serviceRoleKey,
 			listenConnectionString,
 			ssl: 'disable',
-			schema: 'mcp_jobs',
 		},
 	};
 	const trigger = await startTrigger(new JobTrigger(), { parameters, credentials });

@@ -1,5 +1,8 @@
-import { sleep, type IDataObject, type IRun, type ITriggerFunctions } from 'n8n-workflow';
-import type { JobsClient, Row } from '../shared/client';
+import { sleep, type IRun, type ITriggerFunctions } from 'n8n-workflow';
+import { claimJobs } from '../shared/claimJobs';
+import type { JobsClient } from '../shared/client';
+import type { CompleteItem, FailItem } from '../shared/transport/functions';
+import type { CompleteRow, FailRow, JobRow } from '../shared/transport/rows';
 import { outcomeOf, type Outcome } from './outcome';
 import type { CycleOutcome } from './scheduler';
 import type { TriggerSettings } from './settings';
@@ -22,7 +25,7 @@ type Finished = Exclude<Outcome, { kind: 'unknown' }>;
 interface QueuedFinish {
 	entry: Running;
 	outcome: Finished;
-	resolve(row: Row | undefined): void;
+	resolve(row: CompleteRow | FailRow | undefined): void;
 	reject(error: unknown): void;
 }
 
@@ -66,7 +69,11 @@ export class ClaimRunner {
 	}
 
 	async nextDueAt(): Promise<Date | null> {
-		const due = await this.client.nextDueAt(this.settings.queue, this.settings.jobTypes);
+		const { queue, jobTypes } = this.settings;
+		const due = await this.client.call('next_job_due_at', {
+			p_queue: queue,
+			p_job_types: jobTypes.length ? jobTypes : undefined,
+		});
 		return due ? new Date(due) : null;
 	}
 
@@ -108,7 +115,7 @@ export class ClaimRunner {
 
 	private async claimAndStart(limit: number): Promise<number> {
 		const { workerId, queue, jobTypes, leaseSeconds } = this.settings;
-		const jobs = await this.serial(() => this.client.claim({ workerId, queue, jobTypes, limit, leaseSeconds }));
+		const jobs = await this.serial(() => claimJobs(this.client, { workerId, queue, jobTypes, limit, leaseSeconds }));
 		if (this.closing) {
 			// claimed while the workflow was being deactivated: never started, so hand them back
 			await this.release(jobs);
@@ -118,9 +125,9 @@ export class ClaimRunner {
 		return jobs.length;
 	}
 
-	private start(job: Row): void {
+	private start(job: JobRow): void {
 		const entry: Running = {
-			jobId: String(job.id),
+			jobId: job.id,
 			runId: String(job.run_id),
 			state: 'running',
 			lost: false,
@@ -230,7 +237,7 @@ export class ClaimRunner {
 	 * Finishes a job in the next batch: every finish queued while the lane is busy goes out together, in one
 	 * complete_jobs and one fail_jobs call. Resolves with the job's row (undefined when superseded).
 	 */
-	private queueFinish(entry: Running, outcome: Finished): Promise<Row | undefined> {
+	private queueFinish(entry: Running, outcome: Finished): Promise<CompleteRow | FailRow | undefined> {
 		return new Promise((resolve, reject) => {
 			this.finishQueue.push({ entry, outcome, resolve, reject });
 			if (this.finishFlushQueued) return;
@@ -252,7 +259,7 @@ export class ClaimRunner {
 			if (f.entry.superseded) f.resolve(undefined);
 			return !f.entry.superseded;
 		});
-		const send = async (finishes: QueuedFinish[], call: () => Promise<Row[]>) => {
+		const send = async (finishes: QueuedFinish[], call: () => Promise<Array<CompleteRow | FailRow>>) => {
 			if (!finishes.length) return;
 			try {
 				const rows = await call();
@@ -261,14 +268,22 @@ export class ClaimRunner {
 				for (const f of finishes) f.reject(error);
 			}
 		};
-		const item = ({ entry, outcome }: QueuedFinish): IDataObject =>
-			outcome.kind === 'success'
-				? { job_id: entry.jobId, worker_id: workerId, result: outcome.result }
-				: { job_id: entry.jobId, worker_id: workerId, error: outcome.message };
-		const completes = live.filter((f) => f.outcome.kind === 'success');
-		const fails = live.filter((f) => f.outcome.kind !== 'success');
-		await send(completes, () => this.client.completeJobs(completes.map(item)));
-		await send(fails, () => this.client.failJobs(fails.map(item)));
+		const completes: QueuedFinish[] = [];
+		const completeItems: CompleteItem[] = [];
+		const fails: QueuedFinish[] = [];
+		const failItems: FailItem[] = [];
+		for (const finish of live) {
+			const { entry, outcome } = finish;
+			if (outcome.kind === 'success') {
+				completes.push(finish);
+				completeItems.push({ job_id: entry.jobId, worker_id: workerId, result: outcome.result });
+			} else {
+				fails.push(finish);
+				failItems.push({ job_id: entry.jobId, worker_id: workerId, error: outcome.message });
+			}
+		}
+		await send(completes, () => this.client.callBatch('complete_jobs', completeItems));
+		await send(fails, () => this.client.callBatch('fail_jobs', failItems));
 	}
 
 	/** Renews the leases of all running jobs in one call; a job reported not held is no longer renewed. */
@@ -279,7 +294,8 @@ export class ClaimRunner {
 		this.heartbeating = true;
 		const { workerId, leaseSeconds } = this.settings;
 		try {
-			const rows = await this.client.heartbeatJobs(
+			const rows = await this.client.callBatch(
+				'heartbeat_jobs',
 				entries.map((e) => ({ job_id: e.jobId, worker_id: workerId, lease_seconds: leaseSeconds })),
 			);
 			rows.forEach((row, i) => {
@@ -307,11 +323,11 @@ export class ClaimRunner {
 	}
 
 	/** Hands claimed-but-never-emitted jobs back to the queue (release_jobs: the attempt does not count). */
-	private async release(jobs: IDataObject[]): Promise<void> {
+	private async release(jobs: JobRow[]): Promise<void> {
 		if (!jobs.length) return;
-		const ids = jobs.map((job) => String(job.id));
+		const ids = jobs.map((job) => job.id);
 		try {
-			const rows = await this.client.releaseJobs(ids, this.settings.workerId);
+			const rows = await this.client.call('release_jobs', { p_job_ids: ids, p_worker_id: this.settings.workerId });
 			const refused = rows.filter((row) => row.ok === false);
 			this.ctx.logger.info(
 				`Job Trigger: released ${ids.length - refused.length} claimed job(s) that had not started` +

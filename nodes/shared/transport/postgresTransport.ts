@@ -1,8 +1,8 @@
 import { createHash } from 'crypto';
 import { Pool, type PoolConfig } from 'pg';
-import { RpcError, redact } from './rpc-error';
-import { SQL_FUNCTIONS, type SqlFunctionName } from './functions';
-import type { ResultShape, RpcTransport, SslMode } from './types';
+import { RpcError, redact } from './rpcError';
+import { QUEUE_SCHEMA } from './functions';
+import type { CallSpec, RpcTransport, SslMode } from './types';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -10,13 +10,14 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Idle connections close after 30 s; the pool object itself holds nothing then.
 const pools = new Map<string, Pool>();
 
-function sslOption(ssl: SslMode | undefined): PoolConfig['ssl'] {
+/** The pg `ssl` option for the credential's SSL setting (an sslmode in the connection string takes precedence). */
+export function sslOption(ssl: SslMode | undefined): PoolConfig['ssl'] {
 	if (ssl === 'require') return { rejectUnauthorized: false };
 	if (ssl === 'verify-full') return { rejectUnauthorized: true };
 	return undefined;
 }
 
-export function getPool(connectionString: string, ssl?: SslMode): Pool {
+function getPool(connectionString: string, ssl?: SslMode): Pool {
 	const key = createHash('sha256').update(`${ssl ?? ''}\n${connectionString}`).digest('hex');
 	let pool = pools.get(key);
 	if (!pool) {
@@ -43,19 +44,18 @@ export async function closeAllPools(): Promise<void> {
 	await Promise.all(all.map((p) => p.end().catch(() => undefined)));
 }
 
-/** Builds `select to_json(t) from schema.fn(p_a => $1, ...) t` with only the given arguments. */
-export function buildCall(schema: string, fn: string, args: Record<string, unknown>, shape: ResultShape) {
-	const jsonParams: readonly string[] = SQL_FUNCTIONS[fn as SqlFunctionName]?.json ?? [];
+/** Builds `select to_json(t) from mcp_jobs.fn(p_a => $1, ...) t` with only the given arguments. */
+function buildCall(fn: string, args: Record<string, unknown>, { shape, json }: CallSpec) {
 	const values: unknown[] = [];
 	const named: string[] = [];
 	for (const [name, value] of Object.entries(args)) {
 		if (value === undefined) continue;
 		if (!IDENTIFIER.test(name)) throw new Error(`invalid argument name ${name}`);
-		const isJson = jsonParams.includes(name);
+		const isJson = json.includes(name);
 		values.push(isJson && value !== null ? JSON.stringify(value) : value);
 		named.push(`${name} => $${values.length}${isJson ? '::jsonb' : ''}`);
 	}
-	const call = `"${schema}"."${fn}"(${named.join(', ')})`;
+	const call = `"${QUEUE_SCHEMA}"."${fn}"(${named.join(', ')})`;
 	// to_json formats values exactly as PostgREST does, so both transports return the same shapes
 	const text = shape === 'scalar' ? `select to_json(${call}) as j` : `select to_json(t) as j from ${call} t`;
 	return { text, values };
@@ -63,19 +63,16 @@ export function buildCall(schema: string, fn: string, args: Record<string, unkno
 
 /** The "Postgres" connection: a pooled pg connection string (direct, Supavisor session mode, any Postgres). */
 export class PostgresTransport implements RpcTransport {
-	readonly kind = 'postgres' as const;
-
 	constructor(
 		private readonly connectionString: string,
-		private readonly schema: string,
 		private readonly ssl?: SslMode,
 	) {}
 
-	async call(fn: string, args: Record<string, unknown>, shape: ResultShape): Promise<unknown> {
-		const { text, values } = buildCall(this.schema, fn, args, shape);
+	async call(fn: string, args: Record<string, unknown>, spec: CallSpec): Promise<unknown> {
+		const { text, values } = buildCall(fn, args, spec);
 		try {
 			const { rows } = await getPool(this.connectionString, this.ssl).query(text, values);
-			if (shape === 'rows') return rows.map((r) => r.j);
+			if (spec.shape === 'rows') return rows.map((r) => r.j);
 			return rows.length ? rows[0].j : null;
 		} catch (error) {
 			throw new RpcError(fn, {

@@ -1,10 +1,11 @@
 import { createHash } from 'crypto';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type { RealtimeClientOptions } from '@supabase/realtime-js';
+import { QUEUE_SCHEMA } from './functions';
+import { RpcError, redact } from './rpcError';
+import type { RpcTransport } from './types';
 
 type RealtimeTransport = NonNullable<RealtimeClientOptions['transport']>;
-import { RpcError, redact } from './rpc-error';
-import type { RpcTransport } from './types';
 
 const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -34,18 +35,16 @@ function clientFor(url: string, key: string): SupabaseClient {
 	return client;
 }
 
-/** The "Supabase API" connection: PostgREST RPC through supabase-js, with the schema as profile. */
+/** The "Supabase API" connection: PostgREST RPC through supabase-js, with the queue's schema as profile. */
 export class SupabaseTransport implements RpcTransport {
-	readonly kind = 'supabaseApi' as const;
-
 	constructor(
 		private readonly url: string,
 		private readonly key: string,
-		private readonly schema: string,
 	) {}
 
+	// PostgREST shapes the result itself and reads jsonb arguments from the JSON body: the spec is not needed
 	async call(fn: string, args: Record<string, unknown>): Promise<unknown> {
-		const { data, error, status } = await clientFor(this.url, this.key).schema(this.schema).rpc(fn, args);
+		const { data, error, status } = await clientFor(this.url, this.key).schema(QUEUE_SCHEMA).rpc(fn, args);
 		if (!error) return data;
 		const message = redact(String(error.message ?? 'request failed'), [this.key]);
 		throw new RpcError(fn, {

@@ -10,12 +10,13 @@ import {
 } from 'n8n-workflow';
 import { CredentialFieldError, JobsClient } from './client';
 import { explainFailure } from './errors';
-import { RpcError } from './transport/rpc-error';
+import { RpcError } from './transport/rpcError';
+import { QUEUE_SCHEMA } from './transport/functions';
 import type { JobsCredentials } from './transport/types';
 
-export const CREDENTIAL_TYPE = 'supabaseJobsApi';
+const CREDENTIAL_TYPE = 'supabaseJobsApi';
 
-export function credentialsFrom(data: ICredentialDataDecryptedObject): JobsCredentials {
+function credentialsFrom(data: ICredentialDataDecryptedObject): JobsCredentials {
 	return {
 		connection: data.connection === 'postgres' ? 'postgres' : 'supabaseApi',
 		supabaseUrl: data.supabaseUrl as string | undefined,
@@ -24,7 +25,7 @@ export function credentialsFrom(data: ICredentialDataDecryptedObject): JobsCrede
 			| string
 			| undefined,
 		ssl: (data.ssl as JobsCredentials['ssl']) ?? 'require',
-		schema: (data.schema as string | undefined) || 'mcp_jobs',
+		maxRowsPerCall: data.maxRowsPerCall as number | undefined,
 	};
 }
 
@@ -45,7 +46,7 @@ export async function getJobsClient(
 	}
 }
 
-/** Credential test shared by every node: calls the queue itself, so it proves URL, key, schema and migrations. */
+/** Credential test shared by every node: calls the queue itself, so it proves URL, key, exposed schema and migrations. */
 export async function testJobsCredential(
 	this: ICredentialTestFunctions,
 	credential: ICredentialsDecrypted,
@@ -58,11 +59,11 @@ export async function testJobsCredential(
 		return { status: 'Error', message: error.message };
 	}
 	try {
-		const stats = await client.call<unknown[]>('get_queue_stats', {});
-		return { status: 'OK', message: `Connected: schema ${client.schema} is ready (${stats.length} queue(s))` };
+		const stats = await client.call('get_queue_stats');
+		return { status: 'OK', message: `Connected: schema ${QUEUE_SCHEMA} is ready (${stats.length} queue(s))` };
 	} catch (error) {
 		if (error instanceof RpcError) {
-			const explained = explainFailure(error.failure, { fn: error.fn, schema: client.schema });
+			const explained = explainFailure(error.failure, error.fn);
 			return { status: 'Error', message: `${explained.message}. ${explained.description}` };
 		}
 		return { status: 'Error', message: error instanceof Error ? error.message : String(error) };

@@ -1,9 +1,10 @@
 import type { ITriggerFunctions } from 'n8n-workflow';
-import type { JobsClient, Row } from '../shared/client';
+import type { JobsClient } from '../shared/client';
+import type { JobRow } from '../shared/transport/rows';
 import type { CycleOutcome } from './scheduler';
 import type { TriggerSettings } from './settings';
 
-const PAGE_SIZE = 1000; // list_jobs' maximum
+const PAGE_SIZE = 1000; // list_jobs' maximum (and at most Max Rows per Call, see pageSize)
 /**
  * Sequence numbers are taken at insert time but become visible at commit, so a job can appear behind the
  * cursor (a longer transaction inserted it earlier). Each read therefore looks back over the jobs added in
@@ -42,35 +43,36 @@ export class NotifyFeed {
 		const { queue, source, jobTypes } = this.settings;
 		let after = this.floor();
 		let found = false;
+		const pageSize = Math.min(PAGE_SIZE, this.client.maxRowsPerCall);
 		for (;;) {
-			const rows = await this.client.call<Row[]>('list_jobs', {
+			const rows = await this.client.call('list_jobs', {
 				p_queue: queue,
 				p_source: source,
 				p_job_type: jobTypes.length === 1 ? jobTypes[0] : undefined,
 				p_after_seq: after,
-				p_limit: PAGE_SIZE,
+				p_limit: pageSize,
 			});
-			const fresh: Row[] = [];
+			const fresh: JobRow[] = [];
 			for (const row of rows) {
-				const seq = Number(row.seq);
+				const seq = row.seq;
 				after = Math.max(after, seq);
 				if (this.seen.has(seq)) continue;
 				this.seen.add(seq);
-				if (jobTypes.length <= 1 || jobTypes.includes(String(row.job_type))) fresh.push(row);
+				if (jobTypes.length <= 1 || jobTypes.includes(row.job_type)) fresh.push(row);
 			}
 			this.advance(after);
 			if (fresh.length) {
 				found = true;
 				this.ctx.emit([fresh.map((json) => ({ json }))]);
 			}
-			if (rows.length < PAGE_SIZE) break;
+			if (rows.length < pageSize) break;
 		}
 		return { drained: true, found };
 	}
 
 	private async newestSeq(): Promise<number> {
-		const rows = await this.client.call<Row[]>('list_jobs', { p_limit: 1 });
-		return rows.length ? Number(rows[0].seq) : 0;
+		const rows = await this.client.call('list_jobs', { p_limit: 1 });
+		return rows.length ? rows[0].seq : 0;
 	}
 
 	/** Where the next read starts: the cursor as it was SETTLE_MS ago, at most LOOKBACK_SEQS back. */

@@ -1,0 +1,25 @@
+import type { INodeProperties } from 'n8n-workflow';
+import * as getAll from './getAll.operation';
+import * as requeue from './requeue.operation';
+import * as resolve from './resolve.operation';
+
+export { getAll, requeue, resolve };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['deadLetter'] } },
+		options: [
+			{ name: 'Get Many', value: 'getAll', action: 'Get many dead letters', description: 'Jobs that ran out of retries' },
+			{ name: 'Requeue', value: 'requeue', action: 'Requeue a dead letter', description: 'Run the job again' },
+			{ name: 'Resolve', value: 'resolve', action: 'Resolve a dead letter', description: 'Mark it handled without running it' },
+		],
+		default: 'getAll',
+	},
+	...getAll.description,
+	...requeue.description,
+	...resolve.description,
+];

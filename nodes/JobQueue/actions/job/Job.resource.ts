@@ -1,0 +1,28 @@
+import type { INodeProperties } from 'n8n-workflow';
+import * as cancel from './cancel.operation';
+import * as get from './get.operation';
+import * as getAll from './getAll.operation';
+import * as retry from './retry.operation';
+
+export { cancel, get, getAll, retry };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['job'] } },
+		options: [
+			{ name: 'Cancel', value: 'cancel', action: 'Cancel a job', description: 'Stop a queued or running job' },
+			{ name: 'Get', value: 'get', action: 'Get a job', description: 'A job with its runs and events' },
+			{ name: 'Get Many', value: 'getAll', action: 'Get many jobs', description: 'List jobs, newest first' },
+			{ name: 'Retry', value: 'retry', action: 'Retry a job', description: 'Run a failed, cancelled or waiting job now' },
+		],
+		default: 'get',
+	},
+	...get.description,
+	...getAll.description,
+	...cancel.description,
+	...retry.description,
+];

@@ -1,0 +1,13 @@
+import type { ExecuteOperation } from '../helpers/operation';
+
+/** The operations of each resource; the router requires an <operation>.operation.ts for each. */
+export type JobQueueMap = {
+	job: 'get' | 'getAll' | 'cancel' | 'retry';
+	deadLetter: 'getAll' | 'requeue' | 'resolve';
+	queue: 'getStats' | 'pause' | 'resume' | 'reapExpired' | 'cleanup' | 'aggregateMetrics';
+};
+
+/** What every <operation>.operation.ts exports besides its description. */
+export interface JobQueueOperation {
+	execute: ExecuteOperation;
+}

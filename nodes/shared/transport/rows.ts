@@ -1,0 +1,158 @@
+import type { IDataObject } from 'n8n-workflow';
+
+// The rows the queue's SQL functions return, as JSON (to_json over pg, PostgREST over the API: the same shapes).
+// Timestamps are ISO strings; bigint columns arrive as numbers. Type aliases, not interfaces, so that a row is an
+// IDataObject (an n8n item's json) as it is.
+
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** A row of mcp_jobs.jobs: claim_next_job, list_jobs, and the result of cancel/retry/requeue. */
+export type JobRow = {
+	id: string;
+	seq: number;
+	queue: string;
+	source: string;
+	job_type: string;
+	payload: IDataObject;
+	status: JobStatus;
+	priority: number;
+	scheduled_at: string;
+	attempts: number;
+	max_retries: number;
+	retry_delay_seconds: number;
+	idempotency_key: string | null;
+	worker_id: string | null;
+	run_id: string | null;
+	lease_expires_at: string | null;
+	progress: number | null;
+	result: IDataObject | null;
+	error: string | null;
+	created_at: string;
+	updated_at: string;
+	started_at: string | null;
+	finished_at: string | null;
+};
+
+/** A row of mcp_jobs.job_runs: one attempt of a job. */
+export type RunRow = {
+	id: string;
+	job_id: string;
+	attempt: number;
+	worker_id: string | null;
+	status: 'running' | 'completed' | 'failed' | 'lease_expired' | 'cancelled';
+	started_at: string;
+	finished_at: string | null;
+	duration_ms: number | null;
+	error: string | null;
+	result: IDataObject | null;
+};
+
+/** A row of mcp_jobs.job_events: a line of a job's history. */
+export type EventRow = {
+	id: number;
+	job_id: string;
+	run_id: string | null;
+	event_type: string;
+	message: string | null;
+	data: IDataObject | null;
+	created_at: string;
+};
+
+/** get_job's answer: the job with its runs and (the first event_limit) events. */
+export type JobDetails = { job: JobRow; runs: RunRow[]; events: EventRow[] };
+
+/** A row of mcp_jobs.dead_letter_queue: a job that ran out of retries. */
+export type DeadLetterRow = {
+	id: string;
+	seq: number;
+	job_id: string;
+	queue: string;
+	source: string;
+	job_type: string;
+	payload: IDataObject;
+	final_error: string | null;
+	attempts: number;
+	created_at: string;
+	resolved: boolean;
+	resolved_at: string | null;
+	resolved_by: string | null;
+	resolution_notes: string | null;
+	requeued_job_id: string | null;
+};
+
+/** A row of mcp_jobs.queue_settings (set_queue_paused). */
+export type QueueSettingsRow = {
+	queue: string;
+	processing_enabled: boolean;
+	paused_reason: string | null;
+	updated_at: string;
+};
+
+/** get_queue_stats: one row per queue. */
+export type QueueStatsRow = {
+	queue: string;
+	queued: number;
+	due: number;
+	scheduled: number;
+	running: number;
+	stuck_running: number;
+	completed: number;
+	failed: number;
+	cancelled: number;
+	dead_letters_unresolved: number;
+	oldest_due_age_seconds: number | null;
+	completed_in_window: number;
+	failed_in_window: number;
+	success_rate_pct: number | null;
+	avg_duration_ms: number | null;
+	p95_duration_ms: number | null;
+	processing_enabled: boolean;
+	paused_reason: string | null;
+};
+
+/** reap_expired_jobs: one row per job whose lease expired. */
+export type ReapRow = { job_id: string; queue: string; action: string; dead_letter_id: string | null };
+
+/** cleanup_jobs: what was deleted. */
+export type CleanupRow = { jobs_deleted: number; dead_letters_deleted: number; metrics_deleted: number };
+
+/** enqueue_jobs: one row per job spec, in order (a repeated idempotency key returns the first job, duplicate = true). */
+export type EnqueueRow = {
+	ordinal: number;
+	id: string;
+	queue: string;
+	status: JobStatus;
+	scheduled_at: string;
+	duplicate: boolean;
+};
+
+/**
+ * One row per item of a batch call, in order: ok, or the item's SQLSTATE and message (the item changed nothing).
+ * `Fields` are the function's own columns (null when ok is false, except the item's id).
+ */
+export type BatchRow<Fields extends object = object> = {
+	ordinal: number;
+	ok: boolean;
+	error_code: string | null;
+	error_message: string | null;
+} & { [K in keyof Fields]: Fields[K] | null };
+
+/** The admin batches (get_jobs, cancel_jobs, …): `result` is what the single-item function returns. */
+export type AdminBatchRow<Result extends object> = BatchRow<{ result: Result }>;
+
+export type CompleteRow = BatchRow<{ job_id: string; status: JobStatus; finished_at: string }>;
+
+export type FailRow = BatchRow<{
+	job_id: string;
+	status: JobStatus;
+	will_retry: boolean;
+	next_attempt_at: string;
+	attempts: number;
+	dead_letter_id: string;
+}>;
+
+export type HeartbeatRow = BatchRow<{ job_id: string; lease_expires_at: string; progress: number }>;
+
+export type LogEventRow = BatchRow<{ job_id: string; event_id: number }>;
+
+export type ReleaseRow = BatchRow<{ job_id: string; status: JobStatus }>;
