@@ -5,17 +5,17 @@
 -- completed job back to running). Helpers now live in mcp_jobs_private, a schema that is never exposed; only the
 -- documented API stays in mcp_jobs. A later file of this release drops the old mcp_jobs._* helpers.
 --
--- It also makes the input rules one set of functions: one rule for JSON whole numbers, booleans, texts, ids and
--- timestamps (0.1.0 had two integer validators that disagreed on numeric strings), one length limit per kind of
--- name, and error messages that echo at most 100 characters of a bad value.
---
--- The rules, as documented in the README (SQL API > Input rules):
+-- It also makes the input rules one function: a field has the same rule in every function that takes it
+-- (item_problem), where 0.1.0 had two integer validators that disagreed on numeric strings. The rules, as the
+-- README and docs/sql-api.md document them:
 --   * whole numbers: a JSON number, or a string holding one (at most 15 digits); within the field's range.
 --   * booleans: JSON true/false, or the strings "true"/"false".
---   * names (queue, source, job_type, worker_id): trimmed, not blank, at most 200 characters.
+--   * names (queue, source, job_type, worker_id): trimmed, at most 200 characters; a blank worker id is refused.
 --   * keys (idempotency_key, group_key): at most 500 characters (not trimmed: a key is matched exactly).
 --   * timestamps: ISO 8601, finite, from 1970-01-01 to 9999-12-31 UTC.
---   * ids: UUIDs.
+--   * ids: UUIDs. Unknown fields are refused. Error messages echo at most 100 characters of a bad value.
+-- The helpers are plpgsql on purpose: PostgreSQL before 18 parses and plans a SQL-language function's body every
+-- time a new statement runs it, which made small SQL helpers cost ~100 µs a call on the hot paths.
 -- Breaking: none (new objects only).
 
 create schema if not exists mcp_jobs_private;
@@ -41,7 +41,7 @@ begin
 end;
 $$;
 
--- check: raises 22023 with p_problem unless it is null; pairs with the *_problem functions below.
+-- check: raises 22023 with p_problem unless it is null; pairs with item_problem.
 create or replace function mcp_jobs_private.check(p_problem text)
 returns void
 language plpgsql immutable
@@ -57,240 +57,154 @@ $$;
 -- shown: a value as it goes into an error message: its JSON text, cut to 100 characters.
 create or replace function mcp_jobs_private.shown(p_value jsonb)
 returns text
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select case
-    when p_value is null then 'nothing'
-    when length(p_value::text) <= 100 then p_value::text
-    else left(p_value::text, 100) || '… (' || length(p_value::text) || ' characters)'
-  end;
+begin
+  if p_value is null then
+    return 'nothing';
+  end if;
+  if length(p_value::text) <= 100 then
+    return p_value::text;
+  end if;
+  return left(p_value::text, 100) || '… (' || length(p_value::text) || ' characters)';
+end;
 $$;
 
 -- ============================================================================================================
--- Input rules. Each *_problem function returns null when the value is acceptable (or absent), else a message
--- naming p_label and the fix; the matching *_value function reads an acceptable value (null when absent).
--- Batch bodies collect problems per item; single-item callers raise them with check().
+-- Input rules
 -- ============================================================================================================
 
--- int_problem: p_value must be absent/null, a whole JSON number, or a string holding one, within [p_min, p_max].
-create or replace function mcp_jobs_private.int_problem(p_value jsonb, p_label text, p_min numeric, p_max numeric)
+-- time_problem: p_at must be null or finite and from 1970-01-01 to 9999-12-31 UTC (later date arithmetic on
+-- 'infinity' or 4713 BC fails: 0.1.0 accepted them, and get_queue_stats then failed for every queue).
+create or replace function mcp_jobs_private.time_problem(p_at timestamptz, p_label text)
 returns text
 language plpgsql immutable
 set search_path = ''
 as $$
-declare
-  v_num numeric;
 begin
-  if p_value is null or jsonb_typeof(p_value) = 'null' then
+  if p_at is null or (isfinite(p_at) and p_at >= '1970-01-01 00:00:00+00' and p_at < '10000-01-01 00:00:00+00') then
     return null;
   end if;
-  if jsonb_typeof(p_value) = 'number' then
-    v_num := p_value::numeric;
-  elsif jsonb_typeof(p_value) = 'string' and (p_value #>> '{}') ~ '^\s*[+-]?[0-9]{1,15}\s*$' then
-    v_num := (p_value #>> '{}')::numeric;
-  end if;
-  if v_num is not null and v_num = trunc(v_num) and v_num between p_min and p_max then
-    return null;
-  end if;
-  return format('%s must be a whole number from %s to %s, got %s', p_label, p_min, p_max, mcp_jobs_private.shown(p_value));
+  return format('%s must be a time from 1970-01-01 to 9999-12-31 UTC, got %s', p_label, p_at);
 end;
 $$;
 
--- int_value: an acceptable int_problem value as integer; null when absent (never raises, also on bad input).
-create or replace function mcp_jobs_private.int_value(p_value jsonb)
-returns integer
-language sql immutable
-set search_path = ''
-as $$
-  select case
-    when jsonb_typeof(p_value) = 'number' and p_value::numeric = trunc(p_value::numeric)
-         and p_value::numeric between -2147483648 and 2147483647 then p_value::numeric::integer
-    when jsonb_typeof(p_value) = 'string' and (p_value #>> '{}') ~ '^\s*[+-]?[0-9]{1,9}\s*$' then
-      btrim(p_value #>> '{}')::integer
-  end;
-$$;
-
--- bool_problem: p_value must be absent/null, JSON true/false, or the string "true"/"false".
-create or replace function mcp_jobs_private.bool_problem(p_value jsonb, p_label text)
-returns text
-language sql immutable
-set search_path = ''
-as $$
-  select case
-    when p_value is null or jsonb_typeof(p_value) in ('null', 'boolean') then null
-    when jsonb_typeof(p_value) = 'string' and (p_value #>> '{}') in ('true', 'false') then null
-    else format('%s must be true or false, got %s', p_label, mcp_jobs_private.shown(p_value))
-  end;
-$$;
-
--- bool_value: an acceptable bool_problem value as boolean; null when absent (never raises, also on bad input).
-create or replace function mcp_jobs_private.bool_value(p_value jsonb)
-returns boolean
-language sql immutable
-set search_path = ''
-as $$
-  select case
-    when jsonb_typeof(p_value) = 'boolean' then p_value::boolean
-    when jsonb_typeof(p_value) = 'string' and (p_value #>> '{}') in ('true', 'false') then (p_value #>> '{}')::boolean
-  end;
-$$;
-
--- text_problem: p_value must be absent/null or a JSON string of at most p_max_length characters; with p_required
--- it must be present and not blank.
-create or replace function mcp_jobs_private.text_problem(
-  p_value jsonb, p_label text, p_max_length integer, p_required boolean default false, p_example text default null
+-- item_problem: the first thing wrong with one JSON item of a call, or null: it must be an object with only the
+-- fields p_known, those in p_required present and not blank, and every field by its rule (the same rule for a field
+-- name in every function). Fields are named p_prefix || name: 'p_jobs[3].lease_seconds', or 'p_lease_seconds' for a
+-- single-item call.
+create or replace function mcp_jobs_private.item_problem(
+  p_item jsonb, p_prefix text, p_known text[], p_required text[] default '{}'
 ) returns text
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select case
-    when (p_value is null or jsonb_typeof(p_value) = 'null' or
-          (jsonb_typeof(p_value) = 'string' and btrim(p_value #>> '{}') = '')) then
-      case when p_required then
-        format('%s is required: pass a non-empty text%s', p_label, coalesce(', e.g. ' || p_example, ''))
-      end
-    when jsonb_typeof(p_value) <> 'string' then
-      format('%s must be a text (JSON string), got %s', p_label, mcp_jobs_private.shown(p_value))
-    when length(p_value #>> '{}') > p_max_length then
-      format('%s is %s characters long; at most %s are allowed', p_label, length(p_value #>> '{}'), p_max_length)
-  end;
-$$;
-
--- name_value: a name as stored: trimmed, null when absent or blank.
-create or replace function mcp_jobs_private.name_value(p_value jsonb)
-returns text
-language sql immutable
-set search_path = ''
-as $$
-  select nullif(btrim(p_value #>> '{}'), '') where jsonb_typeof(p_value) = 'string';
-$$;
-
--- key_value: a key as stored: exactly as given, null when absent or empty.
-create or replace function mcp_jobs_private.key_value(p_value jsonb)
-returns text
-language sql immutable
-set search_path = ''
-as $$
-  select nullif(p_value #>> '{}', '') where jsonb_typeof(p_value) = 'string';
-$$;
-
--- uuid_problem: p_value must be a UUID string; absent/null is a problem only with p_required.
-create or replace function mcp_jobs_private.uuid_problem(p_value jsonb, p_label text, p_required boolean default true)
-returns text
-language sql immutable
-set search_path = ''
-as $$
-  select case
-    when p_value is null or jsonb_typeof(p_value) = 'null' then
-      case when p_required then format('%s is required: pass an id (UUID)', p_label) end
-    when jsonb_typeof(p_value) = 'string'
-     and (p_value #>> '{}') ~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$' then null
-    else format('%s must be an id (UUID), got %s', p_label, mcp_jobs_private.shown(p_value))
-  end;
-$$;
-
--- uuid_value: an acceptable uuid_problem value; null when absent (never raises, also on bad input).
-create or replace function mcp_jobs_private.uuid_value(p_value jsonb)
-returns uuid
-language sql immutable
-set search_path = ''
-as $$
-  select btrim(p_value #>> '{}')::uuid
-  where jsonb_typeof(p_value) = 'string'
-    and (p_value #>> '{}') ~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$';
-$$;
-
--- time_problem: p_at must be null or finite and from 1970-01-01 to 9999-12-31 UTC (later date arithmetic on
--- 'infinity' or 4713 BC fails: 0.1.0 accepted them and get_queue_stats then failed for every queue).
-create or replace function mcp_jobs_private.time_problem(p_at timestamptz, p_label text)
-returns text
-language sql immutable
-set search_path = ''
-as $$
-  select case
-    when p_at is null then null
-    when not isfinite(p_at) or p_at < '1970-01-01 00:00:00+00' or p_at >= '10000-01-01 00:00:00+00' then
-      format('%s must be a time from 1970-01-01 to 9999-12-31 UTC, got %s', p_label, p_at)
-  end;
-$$;
-
--- timestamp_problem: p_value must be absent/null or an ISO 8601 timestamp string acceptable to time_problem.
-create or replace function mcp_jobs_private.timestamp_problem(p_value jsonb, p_label text)
-returns text
-language plpgsql stable
-set search_path = ''
-as $$
+declare
+  v_field text;
+  v_value jsonb;
+  v_type text;
+  v_text text;
+  v_num numeric;
+  v_min numeric;
+  v_max numeric;
+  v_label text;
 begin
-  if p_value is null or jsonb_typeof(p_value) = 'null' then
-    return null;
+  if p_item is null or jsonb_typeof(p_item) <> 'object' then
+    return format('%s must be a JSON object with %s, got %s',
+                  rtrim(p_prefix, '.'), array_to_string(p_known, ', '), mcp_jobs_private.shown(p_item));
   end if;
-  if jsonb_typeof(p_value) = 'string' and length(p_value #>> '{}') <= 64 then
-    begin
-      return mcp_jobs_private.time_problem((p_value #>> '{}')::timestamptz, p_label);
-    exception when others then
-      null; -- not a timestamp: reported below
-    end;
+  if p_item - p_known <> '{}'::jsonb then
+    return format('%s has unknown field(s) %s; known fields: %s', rtrim(p_prefix, '.'),
+                  (select string_agg(format('"%s"', left(k, 50)), ', ') from jsonb_object_keys(p_item - p_known) as k),
+                  array_to_string(p_known, ', '));
   end if;
-  return format('%s must be an ISO 8601 timestamp such as "2026-02-01T00:00:00Z", got %s',
-                p_label, mcp_jobs_private.shown(p_value));
+
+  foreach v_field in array p_known loop
+    v_value := p_item -> v_field;
+    v_type := coalesce(jsonb_typeof(v_value), 'null');
+    v_label := p_prefix || v_field;
+    v_text := case when v_type = 'string' then v_value #>> '{}' end;
+    if v_field = any (p_required) and (v_type = 'null' or btrim(v_text) = '') then
+      return format('%s is required: %s', v_label, case
+        when v_field in ('job_id', 'dead_letter_id') then 'pass an id (UUID)'
+        when v_field = 'source' then 'pass a non-empty text, e.g. ''n8n'''
+        when v_field = 'job_type' then 'pass a non-empty text, e.g. ''send_email'''
+        else 'pass a value' end);
+    end if;
+    continue when v_type = 'null';
+
+    if v_field in ('job_id', 'run_id', 'dead_letter_id') then
+      if v_text is null or v_text !~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$' then
+        return format('%s must be an id (UUID), got %s', v_label, mcp_jobs_private.shown(v_value));
+      end if;
+
+    elsif v_field in ('queue', 'source', 'job_type', 'worker_id', 'idempotency_key', 'group_key', 'message', 'reason',
+                      'requeued_by', 'resolved_by', 'resolution_notes') then
+      if v_text is null then
+        return format('%s must be a text (JSON string), got %s', v_label, mcp_jobs_private.shown(v_value));
+      end if;
+      if v_field = 'worker_id' and btrim(v_text) = '' then
+        return format('%s is blank: pass the worker id that claimed the job, or leave it out (null) to skip the '
+                      'holder check', v_label);
+      end if;
+      v_max := case when v_field in ('queue', 'source', 'job_type', 'worker_id') then 200
+                    when v_field in ('idempotency_key', 'group_key') then 500
+                    else 10000 end;
+      if length(v_text) > v_max then
+        return format('%s is %s characters long; at most %s are allowed', v_label, length(v_text), v_max);
+      end if;
+
+    elsif v_field in ('priority', 'max_retries', 'retry_delay_seconds', 'lease_seconds', 'progress', 'event_limit') then
+      v_min := case v_field when 'lease_seconds' then 1 else 0 end;
+      v_max := case v_field when 'priority' then 1000000 when 'max_retries' then 1000 when 'retry_delay_seconds' then 2592000
+                            when 'lease_seconds' then 86400 when 'progress' then 100 else 10000 end;
+      v_num := case
+        when v_type = 'number' then v_value::numeric
+        when v_text ~ '^\s*[+-]?[0-9]{1,15}\s*$' then v_text::numeric
+      end;
+      if v_num is null or v_num <> trunc(v_num) or v_num < v_min or v_num > v_max then
+        return format('%s must be a whole number from %s to %s, got %s', v_label, v_min, v_max, mcp_jobs_private.shown(v_value));
+      end if;
+
+    elsif v_field in ('retryable', 'reset_attempts') then
+      if v_type <> 'boolean' and coalesce(v_text, '') not in ('true', 'false') then
+        return format('%s must be true or false, got %s', v_label, mcp_jobs_private.shown(v_value));
+      end if;
+
+    elsif v_field = 'scheduled_at' then
+      if v_text is null or length(v_text) > 64 then
+        return format('%s must be an ISO 8601 timestamp such as "2026-02-01T00:00:00Z", got %s', v_label,
+                      mcp_jobs_private.shown(v_value));
+      end if;
+      begin
+        v_text := mcp_jobs_private.time_problem(v_text::timestamptz, v_label);
+      exception when others then
+        v_text := format('%s must be an ISO 8601 timestamp such as "2026-02-01T00:00:00Z", got %s', v_label,
+                         mcp_jobs_private.shown(v_value));
+      end;
+      if v_text is not null then
+        return v_text;
+      end if;
+
+    elsif v_field = 'payload' then
+      if v_type <> 'object' then
+        return format('%s must be a JSON object, got %s', v_label, v_type);
+      end if;
+
+    elsif v_field = 'data' then
+      if v_type not in ('object', 'array') then
+        return format('%s must be a JSON object or array, got %s', v_label, v_type);
+      end if;
+
+    elsif v_field = 'event_type' then
+      if coalesce(v_text, '') not in ('', 'log', 'progress') then
+        return format('%s must be ''log'' or ''progress'', got %s', v_label, mcp_jobs_private.shown(v_value));
+      end if;
+    end if;
+  end loop;
+  return null;
 end;
-$$;
-
--- timestamp_value: a timestamp_problem-checked value (null when absent); call it only after that check.
-create or replace function mcp_jobs_private.timestamp_value(p_value jsonb)
-returns timestamptz
-language sql stable
-set search_path = ''
-as $$
-  select (p_value #>> '{}')::timestamptz where jsonb_typeof(p_value) = 'string';
-$$;
-
--- object_problem: p_value must be a JSON object (or absent/null when p_required is false).
-create or replace function mcp_jobs_private.object_problem(p_value jsonb, p_label text, p_required boolean default false)
-returns text
-language sql immutable
-set search_path = ''
-as $$
-  select case
-    when p_value is null or jsonb_typeof(p_value) = 'null' then
-      case when p_required then format('%s is required: pass a JSON object', p_label) end
-    when jsonb_typeof(p_value) <> 'object' then
-      format('%s must be a JSON object, got %s', p_label, jsonb_typeof(p_value))
-  end;
-$$;
-
--- fields_problem: p_item must be a JSON object whose keys are all in p_known (a misspelt field would otherwise be
--- ignored silently, e.g. "scheduledAt" running a job at once).
-create or replace function mcp_jobs_private.fields_problem(p_item jsonb, p_label text, p_known text[])
-returns text
-language sql immutable
-set search_path = ''
-as $$
-  select case
-    when p_item is null or jsonb_typeof(p_item) <> 'object' then
-      format('%s must be a JSON object with %s, got %s', p_label, array_to_string(p_known, ', '), mcp_jobs_private.shown(p_item))
-    else (
-      select format('%s has unknown field(s) %s; known fields: %s', p_label, string_agg(format('"%s"', left(k, 50)), ', '),
-                    array_to_string(p_known, ', '))
-      from jsonb_object_keys(p_item) as k
-      where k <> all (p_known)
-      having count(*) > 0)
-  end;
-$$;
-
--- worker_problem: a worker id must be absent/null (no holder check) or a name of at most 200 characters; a blank
--- one is refused, so that '' cannot switch the holder check off.
-create or replace function mcp_jobs_private.worker_problem(p_value jsonb, p_label text)
-returns text
-language sql immutable
-set search_path = ''
-as $$
-  select case
-    when jsonb_typeof(p_value) = 'string' and btrim(p_value #>> '{}') = '' then
-      format('%s is blank: pass the worker id that claimed the job, or leave it out (null) to skip the holder check', p_label)
-    else mcp_jobs_private.text_problem(p_value, p_label, 200)
-  end;
 $$;
 
 -- ============================================================================================================
@@ -308,19 +222,22 @@ begin
   if p_queue is not null and btrim(p_queue) = '' then
     raise exception '% is blank: pass a queue name such as ''default''', p_label using errcode = '22023';
   end if;
-  perform mcp_jobs_private.check(mcp_jobs_private.text_problem(to_jsonb(p_queue), p_label, 200));
+  if length(p_queue) > 200 then
+    raise exception '% is % characters long; at most 200 are allowed', p_label, length(p_queue) using errcode = '22023';
+  end if;
   return btrim(p_queue);
 end;
 $$;
 
--- worker_name: a worker id argument by the worker_problem rule (null stays null); 22023 otherwise.
+-- worker_name: a worker id argument by item_problem's worker_id rule (null stays null: no holder check).
 create or replace function mcp_jobs_private.worker_name(p_worker_id text, p_label text default 'p_worker_id')
 returns text
 language plpgsql immutable
 set search_path = ''
 as $$
 begin
-  perform mcp_jobs_private.check(mcp_jobs_private.worker_problem(to_jsonb(p_worker_id), p_label));
+  perform mcp_jobs_private.check(mcp_jobs_private.item_problem(
+    jsonb_build_object('worker_id', p_worker_id), left(p_label, -length('worker_id')), array['worker_id']));
   return btrim(p_worker_id);
 end;
 $$;
@@ -370,11 +287,13 @@ $$;
 create or replace function mcp_jobs_private.wake(
   p_id uuid, p_queue text, p_job_type text, p_priority integer, p_count bigint
 ) returns void
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  select pg_notify('mcp_jobs_new_job', json_build_object(
+begin
+  perform pg_notify('mcp_jobs_new_job', json_build_object(
     'id', p_id, 'queue', p_queue, 'job_type', p_job_type, 'priority', p_priority, 'count', p_count)::text);
+end;
 $$;
 
 -- backoff_seconds: retry delay after a failed attempt: base * 2^(attempt-1), +0-10% jitter, capped at one hour
@@ -397,8 +316,9 @@ $$;
 -- ============================================================================================================
 
 -- secure_functions: takes EXECUTE on every function of mcp_jobs and mcp_jobs_private from PUBLIC, anon and
--- authenticated and gives it (and USAGE on mcp_jobs_private) to service_role, where those roles exist. Every file
--- that defines functions ends by calling it, so functions added later are as locked down as the first ones.
+-- authenticated and gives it (and USAGE on mcp_jobs_private, its tables and sequences) to service_role, where those
+-- roles exist. Every file that defines functions ends by calling it, so functions added later are as locked down as
+-- the first ones.
 create or replace function mcp_jobs_private.secure_functions()
 returns void
 language plpgsql volatile

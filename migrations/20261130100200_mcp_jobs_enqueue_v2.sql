@@ -7,6 +7,7 @@
 --   numbers by the one JSON rule, and unknown fields are refused (a misspelt "scheduledAt" used to be ignored, so
 --   the job ran at once). Too-long values used to fail later: a btree error (54000) past ~2.7 kB, a broken
 --   pg_notify past ~8 kB.
+-- * No 'enqueued' event row per job any more: get_job derives it from the job's created_at.
 -- * Enqueue pays no JIT compilation (jit is off in these functions): on a stock PostgreSQL with jit = on, 0.1.0's
 --   insert was costed high enough to be JIT-compiled on every call (~20 ms a call).
 -- Breaking: enqueue_job is dropped and created again with the new last parameter (calls by name or position work
@@ -16,45 +17,8 @@
 -- Implementation
 -- ============================================================================================================
 
--- job_spec: validates one job spec and fills defaults; raises 22023 naming the field (p_prefix + name).
-create or replace function mcp_jobs_private.job_spec(p_spec jsonb, p_prefix text)
-returns table (
-  queue text, source text, job_type text, payload jsonb, priority integer, scheduled_at timestamptz,
-  max_retries integer, retry_delay_seconds integer, idempotency_key text, group_key text
-)
-language plpgsql stable
-set search_path = ''
-as $$
-begin
-  perform mcp_jobs_private.check(coalesce(
-    mcp_jobs_private.fields_problem(p_spec, rtrim(p_prefix, '.'), array['source', 'job_type', 'payload', 'queue', 'priority',
-      'scheduled_at', 'max_retries', 'retry_delay_seconds', 'idempotency_key', 'group_key']),
-    mcp_jobs_private.text_problem(p_spec -> 'source', p_prefix || 'source', 200, true, '''n8n'''),
-    mcp_jobs_private.text_problem(p_spec -> 'job_type', p_prefix || 'job_type', 200, true, '''send_email'''),
-    mcp_jobs_private.text_problem(p_spec -> 'queue', p_prefix || 'queue', 200),
-    mcp_jobs_private.text_problem(p_spec -> 'idempotency_key', p_prefix || 'idempotency_key', 500),
-    mcp_jobs_private.text_problem(p_spec -> 'group_key', p_prefix || 'group_key', 500),
-    mcp_jobs_private.object_problem(p_spec -> 'payload', p_prefix || 'payload'),
-    mcp_jobs_private.int_problem(p_spec -> 'priority', p_prefix || 'priority', 0, 1000000),
-    mcp_jobs_private.int_problem(p_spec -> 'max_retries', p_prefix || 'max_retries', 0, 1000),
-    mcp_jobs_private.int_problem(p_spec -> 'retry_delay_seconds', p_prefix || 'retry_delay_seconds', 0, 2592000),
-    mcp_jobs_private.timestamp_problem(p_spec -> 'scheduled_at', p_prefix || 'scheduled_at')));
-
-  queue := coalesce(mcp_jobs_private.name_value(p_spec -> 'queue'), 'default');
-  source := mcp_jobs_private.name_value(p_spec -> 'source');
-  job_type := mcp_jobs_private.name_value(p_spec -> 'job_type');
-  payload := coalesce(nullif(p_spec -> 'payload', 'null'::jsonb), '{}'::jsonb);
-  priority := coalesce(mcp_jobs_private.int_value(p_spec -> 'priority'), 5);
-  scheduled_at := coalesce(mcp_jobs_private.timestamp_value(p_spec -> 'scheduled_at'), now());
-  max_retries := coalesce(mcp_jobs_private.int_value(p_spec -> 'max_retries'), 3);
-  retry_delay_seconds := coalesce(mcp_jobs_private.int_value(p_spec -> 'retry_delay_seconds'), 60);
-  idempotency_key := mcp_jobs_private.key_value(p_spec -> 'idempotency_key');
-  group_key := mcp_jobs_private.key_value(p_spec -> 'group_key');
-  return next;
-end;
-$$;
-
--- enqueue: the body of enqueue_job and enqueue_jobs. p_single names fields p_x, else p_jobs[i].x (i from 0).
+-- enqueue: the body of enqueue_job and enqueue_jobs. p_single names fields p_x, else p_jobs[i].x (i from 0). The first
+-- bad job fails the call before anything is written.
 create or replace function mcp_jobs_private.enqueue(p_jobs jsonb, p_single boolean)
 returns table (
   ordinal integer, id uuid, queue text, status text, scheduled_at timestamptz, duplicate boolean
@@ -69,6 +33,19 @@ declare
   v_buckets integer[];
 begin
   perform mcp_jobs_private.check_batch(p_jobs, 'p_jobs');
+  perform mcp_jobs_private.check((
+    select x.problem
+    from (
+      select e.ord, mcp_jobs_private.item_problem(
+               e.spec, case when p_single then 'p_' else format('p_jobs[%s].', e.ord - 1) end,
+               array['source', 'job_type', 'payload', 'queue', 'priority', 'scheduled_at', 'max_retries',
+                     'retry_delay_seconds', 'idempotency_key', 'group_key'],
+               array['source', 'job_type']) as problem
+      from jsonb_array_elements(p_jobs) with ordinality as e (spec, ord)
+    ) x
+    where x.problem is not null
+    order by x.ord
+    limit 1));
 
   -- Two batches inserting shared idempotency keys in different orders deadlock on the unique index. A batch with
   -- several keys first locks the keys' hash buckets (at most 256 locks) in ascending order: such batches wait
@@ -77,7 +54,7 @@ begin
   from (
     select distinct e.spec ->> 'idempotency_key' as key
     from jsonb_array_elements(p_jobs) as e (spec)
-    where jsonb_typeof(e.spec) = 'object' and coalesce(e.spec ->> 'idempotency_key', '') <> ''
+    where coalesce(e.spec ->> 'idempotency_key', '') <> ''
   ) k
   having count(*) > 1;
   perform pg_advisory_xact_lock(72620121, b.bucket)
@@ -86,12 +63,21 @@ begin
 
   for r in
     with specs as materialized (
-      select e.ord::integer as ord, s.*,
-             case when s.idempotency_key is null then 'o:' || e.ord else 'k:' || s.idempotency_key end as dedupe,
+      select e.ord::integer as ord,
+             coalesce(nullif(btrim(e.spec ->> 'queue'), ''), 'default') as queue,
+             btrim(e.spec ->> 'source') as source,
+             btrim(e.spec ->> 'job_type') as job_type,
+             coalesce(nullif(e.spec -> 'payload', 'null'::jsonb), '{}'::jsonb) as payload,
+             coalesce((e.spec ->> 'priority')::numeric::integer, 5) as priority,
+             coalesce((e.spec ->> 'scheduled_at')::timestamptz, now()) as scheduled_at,
+             coalesce((e.spec ->> 'max_retries')::numeric::integer, 3) as max_retries,
+             coalesce((e.spec ->> 'retry_delay_seconds')::numeric::integer, 60) as retry_delay_seconds,
+             nullif(e.spec ->> 'idempotency_key', '') as idempotency_key,
+             nullif(e.spec ->> 'group_key', '') as group_key,
+             case when coalesce(e.spec ->> 'idempotency_key', '') = '' then 'o:' || e.ord
+                  else 'k:' || (e.spec ->> 'idempotency_key') end as dedupe,
              gen_random_uuid() as new_id
       from jsonb_array_elements(p_jobs) with ordinality as e (spec, ord)
-      cross join lateral mcp_jobs_private.job_spec(
-        e.spec, case when p_single then 'p_' else format('p_jobs[%s].', e.ord - 1) end) as s
     ),
     -- the first spec per (queue, idempotency_key) inserts; later ones in the batch reuse its job
     firsts as (
@@ -109,10 +95,6 @@ begin
       order by f.ord
       on conflict (queue, idempotency_key) where idempotency_key is not null do nothing
       returning j.id, j.status, j.scheduled_at
-    ),
-    events as (
-      insert into mcp_jobs.job_events (job_id, event_type)
-      select i.id, 'enqueued' from inserted i
     )
     select s.ord, s.queue, s.idempotency_key, i.id, i.status, i.scheduled_at,
            (i.id is null or s.ord <> f.ord) as duplicate
@@ -172,10 +154,12 @@ create or replace function mcp_jobs.enqueue_jobs(p_jobs jsonb)
 returns table (
   ordinal integer, id uuid, queue text, status text, scheduled_at timestamptz, duplicate boolean
 )
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  select * from mcp_jobs_private.enqueue(p_jobs, false);
+begin
+  return query select * from mcp_jobs_private.enqueue(p_jobs, false);
+end;
 $$;
 comment on function mcp_jobs.enqueue_jobs(jsonb) is
   'Enqueues a batch (a JSON array of {source, job_type, payload, priority, scheduled_at, max_retries, queue, '
@@ -196,17 +180,20 @@ create or replace function mcp_jobs.enqueue_job(
   p_retry_delay_seconds integer default 60,
   p_group_key text default null
 ) returns uuid
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  select e.id
-  from mcp_jobs_private.enqueue(
-    jsonb_build_array(jsonb_build_object(
-      'source', p_source, 'job_type', p_job_type, 'payload', coalesce(p_payload, '{}'::jsonb),
-      'priority', p_priority, 'scheduled_at', p_scheduled_at, 'max_retries', p_max_retries,
-      'queue', p_queue, 'idempotency_key', p_idempotency_key, 'retry_delay_seconds', p_retry_delay_seconds,
-      'group_key', p_group_key)),
-    true) as e;
+begin
+  return (
+    select e.id
+    from mcp_jobs_private.enqueue(
+      jsonb_build_array(jsonb_build_object(
+        'source', p_source, 'job_type', p_job_type, 'payload', coalesce(p_payload, '{}'::jsonb),
+        'priority', p_priority, 'scheduled_at', p_scheduled_at, 'max_retries', p_max_retries,
+        'queue', p_queue, 'idempotency_key', p_idempotency_key, 'retry_delay_seconds', p_retry_delay_seconds,
+        'group_key', p_group_key)),
+      true) as e);
+end;
 $$;
 comment on function mcp_jobs.enqueue_job(text, text, jsonb, integer, timestamptz, integer, text, text, integer, text) is
   'Enqueues one job and returns its id (the existing job''s id for an idempotency key already used in the queue). '

@@ -1,4 +1,4 @@
--- 0.2.0: the worker side, rebuilt: run fencing, flow control in claims, per-item input errors.
+-- 0.2.0: the worker side, rebuilt: run fencing, flow control in claims, per-item input errors, fewer writes per job.
 --
 -- What changes for callers:
 -- * Run fencing. complete_job, fail_job, heartbeat_job and log_job_event take p_run_id, release_jobs takes p_run_ids,
@@ -14,8 +14,10 @@
 --   never waits for one). Within a group key jobs start in priority, then enqueue order; a key whose next job is not
 --   due yet (scheduled, or waiting for a retry) waits for it. next_job_due_at accounts for a closed rate window and
 --   for max_running, and finishing a job of a limited queue wakes listeners (a slot is free).
--- * Batch items: every field is checked per item (numbers by the one JSON rule: a lease of 3e9 or 1e400 is an error
---   of that item, no longer a 22003 of the whole batch), unknown fields are refused, item numbers count from 0.
+-- * Batch items: every field is checked per item by the one set of rules (a lease of 3e9 or 1e400 is an error of
+--   that item, no longer a 22003 of the whole batch), unknown fields are refused, item numbers count from 0.
+-- * Fewer writes per job: a claim only updates the job (no run row, no 'started' event); finishing writes the job
+--   and one run row (no events); see the tables file of this release. Runs start and end at clock time.
 -- * log_job_events is linear in the batch size (0.1.0 was quadratic: 10,000 events on one job took seconds).
 -- * reap_expired_jobs refuses p_limit outside 1..10000 (0.1.0 clamped 0 and -1 to 1 silently).
 -- * Queue names are trimmed in claims, as in enqueue (0.1.0 claimed from ' emails ' as a different queue).
@@ -28,13 +30,14 @@
 -- ============================================================================================================
 
 -- lock_held: locks the jobs named by p_items ([{job_id, run_id?, worker_id?, ...}]) in id order (no deadlocks between
--- batches) and says per item whether the caller holds it: valid fields (p_known), the job exists, run_id (when given)
--- is its current run, it is running, and worker_id (when given) claimed it. Fields are named p_x (p_single) or
--- p_jobs[i].x, i from 0.
+-- batches) and says per item whether the caller holds it: valid fields (p_known, by item_problem), the job exists,
+-- run_id (when given) is its current run, it is running, and worker_id (when given) claimed it. Fields are named
+-- p_x (p_single) or p_jobs[i].x, i from 0. Returns what finishing the job needs from its row.
 create or replace function mcp_jobs_private.lock_held(p_items jsonb, p_single boolean, p_known text[])
 returns table (
   ord integer, job_id uuid, item jsonb, prefix text, queue text, group_key text, run_id uuid, attempts integer,
-  max_retries integer, retry_delay_seconds integer, error_code text, error_message text
+  max_retries integer, retry_delay_seconds integer, worker_id text, started_at timestamptz,
+  error_code text, error_message text
 )
 language plpgsql volatile
 set search_path = ''
@@ -45,19 +48,15 @@ begin
   return query
   with input as materialized (
     select e.ord::integer as ord, e.item, p.prefix,
-           coalesce(
-             case when not p_single then mcp_jobs_private.fields_problem(e.item, rtrim(p.prefix, '.'), p_known) end,
-             mcp_jobs_private.uuid_problem(e.item -> 'job_id', p.prefix || 'job_id'),
-             mcp_jobs_private.uuid_problem(e.item -> 'run_id', p.prefix || 'run_id', false),
-             mcp_jobs_private.worker_problem(e.item -> 'worker_id', p.prefix || 'worker_id')) as problem
+           mcp_jobs_private.item_problem(e.item, p.prefix, p_known, array['job_id']) as problem
     from jsonb_array_elements(p_items) with ordinality as e (item, ord)
     cross join lateral (select case when p_single then 'p_' else format('p_jobs[%s].', e.ord - 1) end as prefix) p
   ),
   parsed as materialized (
     select i.ord, i.item, i.prefix, i.problem,
-           case when i.problem is null then mcp_jobs_private.uuid_value(i.item -> 'job_id') end as jid,
-           case when i.problem is null then mcp_jobs_private.uuid_value(i.item -> 'run_id') end as rid,
-           case when i.problem is null then mcp_jobs_private.name_value(i.item -> 'worker_id') end as wid
+           case when i.problem is null then btrim(i.item ->> 'job_id')::uuid end as jid,
+           case when i.problem is null then btrim(i.item ->> 'run_id')::uuid end as rid,
+           case when i.problem is null then btrim(i.item ->> 'worker_id') end as wid
     from input i
   ),
   firsts as (
@@ -65,14 +64,14 @@ begin
   ),
   locked as (
     select j.id, j.status, j.worker_id, j.queue, j.group_key, j.run_id, j.attempts, j.max_retries,
-           j.retry_delay_seconds
+           j.retry_delay_seconds, j.started_at
     from mcp_jobs.jobs j
     where j.id = any (array(select f.jid from firsts f))
     order by j.id
     for update
   )
   select p.ord, p.jid, p.item, p.prefix, l.queue, l.group_key, l.run_id, l.attempts, l.max_retries,
-         l.retry_delay_seconds,
+         l.retry_delay_seconds, l.worker_id, l.started_at,
     case
       when p.problem is not null then '22023'
       when f.ord <> p.ord then 'PT409'
@@ -117,9 +116,9 @@ begin
 end;
 $$;
 
--- fail_locked: finishes failed runs of jobs the caller has locked: re-queues with backoff when retries remain and
--- p_retryable, else dead-letters (keeping priority, max_retries, retry_delay_seconds and group_key for a requeue).
--- p_run_status is 'failed' or 'lease_expired'.
+-- fail_locked: ends failed runs of jobs the caller has locked: re-queues with backoff when retries remain and
+-- p_retryable, else dead-letters (keeping priority, max_retries, retry_delay_seconds and group_key for a requeue);
+-- writes each run's row. p_run_status is 'failed' or 'lease_expired'.
 create or replace function mcp_jobs_private.fail_locked(
   p_ids uuid[], p_errors text[], p_retryable boolean[], p_delays integer[], p_run_status text
 ) returns table (
@@ -138,7 +137,7 @@ begin
   ),
   decided as materialized (
     select j.id, j.run_id, j.queue, j.source, j.job_type, j.payload, j.attempts, j.priority, j.max_retries,
-           j.retry_delay_seconds, j.group_key, i.err, clock_timestamp() as ended_at,
+           j.retry_delay_seconds, j.group_key, j.worker_id, j.started_at, i.err, clock_timestamp() as ended_at,
            (i.retryable and j.attempts <= j.max_retries) as retry,
            now() + make_interval(secs => coalesce(i.delay::double precision,
                                                   mcp_jobs_private.backoff_seconds(j.retry_delay_seconds, j.attempts))) as next_at
@@ -149,9 +148,9 @@ begin
   dlq as (
     insert into mcp_jobs.dead_letter_queue (
       job_id, queue, source, job_type, payload, final_error, attempts, priority, max_retries, retry_delay_seconds,
-      group_key)
+      group_key, run_id, created_at)
     select d.id, d.queue, d.source, d.job_type, d.payload, d.err, d.attempts, d.priority, d.max_retries,
-           d.retry_delay_seconds, d.group_key
+           d.retry_delay_seconds, d.group_key, d.run_id, d.ended_at
     from decided d
     where not d.retry
     returning id, job_id
@@ -167,29 +166,14 @@ begin
         updated_at = now()
     from decided d
     where j.id = any (p_ids) and j.id = d.id
-    returning j.id
   ),
   runs as (
-    update mcp_jobs.job_runs r
-    set status = p_run_status,
-        finished_at = d.ended_at,
-        duration_ms = (extract(epoch from (d.ended_at - r.started_at)) * 1000)::integer,
-        error = d.err
+    insert into mcp_jobs.job_runs (id, job_id, attempt, worker_id, status, started_at, finished_at, duration_ms, error,
+                                   retry_at)
+    select d.run_id, d.id, d.attempts, d.worker_id, p_run_status, d.started_at, d.ended_at,
+           (extract(epoch from (d.ended_at - d.started_at)) * 1000)::integer, d.err,
+           case when d.retry then d.next_at end
     from decided d
-    where r.id = any (array(select d2.run_id from decided d2)) and r.id = d.run_id and r.status = 'running'
-  ),
-  events as (
-    insert into mcp_jobs.job_events (job_id, run_id, event_type, message, data)
-    select d.id, d.run_id, case when p_run_status = 'lease_expired' then 'lease_expired' else 'failed' end,
-           d.err, jsonb_build_object('attempt', d.attempts)
-    from decided d
-    union all
-    select d.id, d.run_id, case when d.retry then 'retry_scheduled' else 'dead_lettered' end,
-           case when d.retry then format('retry at %s', d.next_at) else 'moved to the dead letter queue' end,
-           case when d.retry then jsonb_build_object('next_attempt_at', d.next_at)
-                else jsonb_build_object('dead_letter_id', x.id) end
-    from decided d
-    left join dlq x on x.job_id = d.id
   ),
   freed as (
     select mcp_jobs_private.wake_freed(array(select distinct d.queue from decided d))
@@ -209,16 +193,6 @@ $$;
 -- ============================================================================================================
 -- Claiming
 -- ============================================================================================================
-
--- has_limits: whether a queue_settings row limits claims (any of the four limits set).
-create or replace function mcp_jobs_private.has_limits(p_settings mcp_jobs.queue_settings)
-returns boolean
-language sql immutable
-set search_path = ''
-as $$
-  select p_settings.max_running is not null or p_settings.rate_limit is not null
-      or p_settings.group_max_running is not null or p_settings.group_rate_limit is not null;
-$$;
 
 -- pick_free: locks up to p_limit due jobs of queues without limits (p_queue, or any such unpaused queue when null),
 -- lowest priority number first, then oldest scheduled_at; FOR UPDATE SKIP LOCKED.
@@ -245,7 +219,7 @@ begin
     where j.status = 'queued' and j.scheduled_at <= now()
       and (p_job_types is null or j.job_type = any (p_job_types))
       and not exists (select 1 from mcp_jobs.queue_settings s
-                      where s.queue = j.queue and (not s.processing_enabled or mcp_jobs_private.has_limits(s)))
+                      where s.queue = j.queue and (not s.processing_enabled or s.limited))
     order by j.priority, j.scheduled_at, j.seq
     limit p_limit
     for update skip locked);
@@ -373,15 +347,14 @@ begin
 end;
 $$;
 
--- start_runs: marks locked queued jobs running for p_worker_id, opens their runs, logs 'started', and records the
--- starts of the jobs of p_log_queues (rate-limited) in run_starts. Runs start (and end) at clock_timestamp(), not
--- now(): a claim may have waited for a limited queue's lock, and its transaction's start would then precede the end
--- of the run it waited for. Forces the generic plan: for `id = any (p_ids)` the planner otherwise judges the custom
--- plan cheaper and re-plans every claim.
+-- start_runs: marks locked queued jobs running for p_worker_id with a new run id and lease, and records the starts of
+-- the jobs of p_log_queues (rate-limited) in run_starts. Only the job row is written: the run's own row comes when
+-- it ends. Runs start (and end) at clock_timestamp(), not now(): a claim may have waited for a limited queue's lock,
+-- and its transaction's start would then precede the end of the run it waited for. Forces the generic plan: for
+-- `id = any (p_ids)` the planner otherwise judges the custom plan cheaper and re-plans every claim.
 create or replace function mcp_jobs_private.start_runs(
   p_ids uuid[], p_worker_id text, p_lease_seconds integer, p_log_queues text[] default '{}'
-)
-returns setof mcp_jobs.jobs
+) returns setof mcp_jobs.jobs
 language plpgsql volatile
 set search_path = ''
 set plan_cache_mode = force_generic_plan
@@ -403,15 +376,6 @@ begin
       where j.id = any (p_ids)
       returning j.*
     ),
-    runs as (
-      insert into mcp_jobs.job_runs (id, job_id, attempt, worker_id, status, started_at)
-      select s.run_id, s.id, s.attempts, p_worker_id, 'running', s.started_at from started s
-    ),
-    events as (
-      insert into mcp_jobs.job_events (job_id, run_id, event_type, data)
-      select s.id, s.run_id, 'started', jsonb_build_object('attempt', s.attempts, 'worker_id', p_worker_id)
-      from started s
-    ),
     logged as (
       insert into mcp_jobs_private.run_starts (queue, group_key, started_at)
       select s.queue, s.group_key, s.started_at from started s where s.queue = any (p_log_queues)
@@ -424,7 +388,7 @@ $$;
 -- Finishing, extending, logging: the batch bodies (p_single names fields p_x, else p_jobs[i].x)
 -- ============================================================================================================
 
--- complete: completes held jobs [{job_id, run_id?, worker_id?, result?}].
+-- complete: completes held jobs [{job_id, run_id?, worker_id?, result?}] and writes their runs' rows.
 create or replace function mcp_jobs_private.complete(p_jobs jsonb, p_single boolean)
 returns table (
   ordinal integer, job_id uuid, ok boolean, status text, finished_at timestamptz, error_code text, error_message text
@@ -451,20 +415,13 @@ begin
       from held h
       where j.id = any (array(select h2.job_id from held h2 where h2.error_code is null))
         and h.error_code is null and j.id = h.job_id
-      returning j.id, j.run_id, j.result, j.queue, j.finished_at
+      returning j.id, j.run_id, j.attempts, j.worker_id, j.started_at, j.finished_at, j.result, j.queue
     ),
     runs as (
-      update mcp_jobs.job_runs r
-      set status = 'completed',
-          finished_at = d.finished_at,
-          duration_ms = (extract(epoch from (d.finished_at - r.started_at)) * 1000)::integer,
-          result = d.result
+      insert into mcp_jobs.job_runs (id, job_id, attempt, worker_id, status, started_at, finished_at, duration_ms, result)
+      select d.run_id, d.id, d.attempts, d.worker_id, 'completed', d.started_at, d.finished_at,
+             (extract(epoch from (d.finished_at - d.started_at)) * 1000)::integer, d.result
       from done d
-      where r.id = any (array(select d2.run_id from done d2)) and r.id = d.run_id
-    ),
-    events as (
-      insert into mcp_jobs.job_events (job_id, run_id, event_type)
-      select d.id, d.run_id, 'completed' from done d
     ),
     freed as (
       select mcp_jobs_private.wake_freed(array(select distinct d.queue from done d))
@@ -494,50 +451,37 @@ as $$
 begin
   return query
     with held as materialized (
-      select h.*,
-             coalesce(
-               mcp_jobs_private.bool_problem(h.item -> 'retryable', h.prefix || 'retryable'),
-               mcp_jobs_private.int_problem(h.item -> 'retry_delay_seconds', h.prefix || 'retry_delay_seconds', 0, 2592000)
-             ) as field_problem
-      from mcp_jobs_private.lock_held(
-        p_jobs, p_single, array['job_id', 'run_id', 'worker_id', 'error', 'retryable', 'retry_delay_seconds']) h
-    ),
-    checked as materialized (
-      select h.ord, h.job_id,
-             case when h.error_code = '22023' then h.error_code
-                  when h.field_problem is not null then '22023'
-                  else h.error_code end as code,
-             case when h.error_code = '22023' then h.error_message
-                  else coalesce(h.field_problem, h.error_message) end as message,
+      select h.ord, h.job_id, h.error_code, h.error_message,
              case jsonb_typeof(h.item -> 'error')
                when 'string' then nullif(h.item ->> 'error', '')
                when 'object' then coalesce(h.item -> 'error' ->> 'message', (h.item -> 'error')::text)
                when 'null' then null
                else (h.item -> 'error')::text
              end as err,
-             mcp_jobs_private.bool_value(h.item -> 'retryable') as retryable,
-             mcp_jobs_private.int_value(h.item -> 'retry_delay_seconds') as delay
-      from held h
+             case when h.error_code is null then (h.item ->> 'retryable')::boolean end as retryable,
+             case when h.error_code is null then (h.item ->> 'retry_delay_seconds')::numeric::integer end as delay
+      from mcp_jobs_private.lock_held(
+        p_jobs, p_single, array['job_id', 'run_id', 'worker_id', 'error', 'retryable', 'retry_delay_seconds']) h
     ),
     failed as materialized (
       select f.*
       from mcp_jobs_private.fail_locked(
-        array(select c.job_id from checked c where c.code is null order by c.ord),
-        array(select coalesce(c.err, 'job failed (no error message given)') from checked c where c.code is null order by c.ord),
-        array(select c.retryable from checked c where c.code is null order by c.ord),
-        array(select c.delay from checked c where c.code is null order by c.ord),
+        array(select h.job_id from held h where h.error_code is null order by h.ord),
+        array(select coalesce(h.err, 'job failed (no error message given)') from held h where h.error_code is null order by h.ord),
+        array(select h.retryable from held h where h.error_code is null order by h.ord),
+        array(select h.delay from held h where h.error_code is null order by h.ord),
         'failed') f
     )
-    select c.ord, c.job_id, c.code is null, f.status, f.will_retry, f.next_attempt_at, f.attempts, f.dead_letter_id,
-           c.code, c.message
-    from checked c
-    left join failed f on c.code is null and f.job_id = c.job_id
-    order by c.ord;
+    select h.ord, h.job_id, h.error_code is null, f.status, f.will_retry, f.next_attempt_at, f.attempts, f.dead_letter_id,
+           h.error_code, h.error_message
+    from held h
+    left join failed f on h.error_code is null and f.job_id = h.job_id
+    order by h.ord;
 end;
 $$;
 
 -- heartbeat: extends held leases [{job_id, run_id?, worker_id?, lease_seconds?, progress?, message?}] to now() +
--- lease_seconds (default 300) and logs 'progress' events.
+-- lease_seconds (default 300) and logs 'progress' events when progress or a message is given.
 create or replace function mcp_jobs_private.heartbeat(p_jobs jsonb, p_single boolean)
 returns table (
   ordinal integer, job_id uuid, ok boolean, lease_expires_at timestamptz, progress integer,
@@ -551,47 +495,34 @@ as $$
 begin
   return query
     with held as materialized (
-      select h.*,
-             coalesce(
-               mcp_jobs_private.int_problem(h.item -> 'lease_seconds', h.prefix || 'lease_seconds', 1, 86400),
-               mcp_jobs_private.int_problem(h.item -> 'progress', h.prefix || 'progress', 0, 100),
-               mcp_jobs_private.text_problem(h.item -> 'message', h.prefix || 'message', 10000)) as field_problem
+      select h.ord, h.job_id, h.run_id, h.error_code, h.error_message,
+             case when h.error_code is null then coalesce((h.item ->> 'lease_seconds')::numeric::integer, 300) end as lease,
+             case when h.error_code is null then (h.item ->> 'progress')::numeric::integer end as progress,
+             nullif(h.item ->> 'message', '') as msg
       from mcp_jobs_private.lock_held(
         p_jobs, p_single, array['job_id', 'run_id', 'worker_id', 'lease_seconds', 'progress', 'message']) h
     ),
-    checked as materialized (
-      select h.ord, h.job_id, h.run_id,
-             case when h.error_code = '22023' then h.error_code
-                  when h.field_problem is not null then '22023'
-                  else h.error_code end as code,
-             case when h.error_code = '22023' then h.error_message
-                  else coalesce(h.field_problem, h.error_message) end as message,
-             coalesce(mcp_jobs_private.int_value(h.item -> 'lease_seconds'), 300) as lease,
-             mcp_jobs_private.int_value(h.item -> 'progress') as progress,
-             nullif(h.item ->> 'message', '') as msg
-      from held h
-    ),
     extended as (
       update mcp_jobs.jobs j
-      set lease_expires_at = now() + make_interval(secs => c.lease),
-          progress = coalesce(c.progress, j.progress),
+      set lease_expires_at = clock_timestamp() + make_interval(secs => h.lease),
+          progress = coalesce(h.progress, j.progress),
           updated_at = now()
-      from checked c
-      where j.id = any (array(select c2.job_id from checked c2 where c2.code is null))
-        and c.code is null and j.id = c.job_id
+      from held h
+      where j.id = any (array(select h2.job_id from held h2 where h2.error_code is null))
+        and h.error_code is null and j.id = h.job_id
       returning j.id, j.lease_expires_at, j.progress
     ),
     events as (
       insert into mcp_jobs.job_events (job_id, run_id, event_type, message, data)
-      select c.job_id, c.run_id, 'progress', c.msg,
-             case when c.progress is not null then jsonb_build_object('progress', c.progress) end
-      from checked c
-      where c.code is null and (c.progress is not null or c.msg is not null)
+      select h.job_id, h.run_id, 'progress', h.msg,
+             case when h.progress is not null then jsonb_build_object('progress', h.progress) end
+      from held h
+      where h.error_code is null and (h.progress is not null or h.msg is not null)
     )
-    select c.ord, c.job_id, c.code is null, e.lease_expires_at, e.progress, c.code, c.message
-    from checked c
-    left join extended e on e.id = c.job_id and c.code is null
-    order by c.ord;
+    select h.ord, h.job_id, h.error_code is null, e.lease_expires_at, e.progress, h.error_code, h.error_message
+    from held h
+    left join extended e on e.id = h.job_id and h.error_code is null
+    order by h.ord;
 end;
 $$;
 
@@ -607,29 +538,16 @@ as $$
 #variable_conflict use_column
 begin
   return query
-  with input as materialized (
-    select e.ord::integer as ord, e.item, p.prefix,
-           coalesce(
-             case when not p_single then
-               mcp_jobs_private.fields_problem(e.item, rtrim(p.prefix, '.'), array['job_id', 'run_id', 'message', 'event_type', 'data'])
-             end,
-             mcp_jobs_private.uuid_problem(e.item -> 'job_id', p.prefix || 'job_id'),
-             mcp_jobs_private.uuid_problem(e.item -> 'run_id', p.prefix || 'run_id', false),
-             mcp_jobs_private.text_problem(e.item -> 'message', p.prefix || 'message', 10000),
-             case when coalesce(nullif(e.item ->> 'event_type', ''), 'log') not in ('log', 'progress') then
-               format('%sevent_type must be ''log'' or ''progress'', got %s', p.prefix, mcp_jobs_private.shown(e.item -> 'event_type'))
-             end,
-             case when jsonb_typeof(e.item -> 'data') not in ('object', 'array', 'null') then
-               format('%sdata must be a JSON object or array, got %s', p.prefix, jsonb_typeof(e.item -> 'data'))
-             end) as problem
-    from jsonb_array_elements(p_events) with ordinality as e (item, ord)
-    cross join lateral (select case when p_single then 'p_' else format('p_events[%s].', e.ord - 1) end as prefix) p
-  ),
-  parsed as materialized (
-    select i.*,
-           case when i.problem is null then mcp_jobs_private.uuid_value(i.item -> 'job_id') end as jid,
-           case when i.problem is null then mcp_jobs_private.uuid_value(i.item -> 'run_id') end as rid
-    from input i
+  with parsed as materialized (
+    select x.*,
+           case when x.problem is null then btrim(x.item ->> 'job_id')::uuid end as jid,
+           case when x.problem is null then btrim(x.item ->> 'run_id')::uuid end as rid
+    from (
+      select e.ord::integer as ord, e.item,
+             mcp_jobs_private.item_problem(e.item, case when p_single then 'p_' else format('p_events[%s].', e.ord - 1) end,
+                                           array['job_id', 'run_id', 'message', 'event_type', 'data'], array['job_id']) as problem
+      from jsonb_array_elements(p_events) with ordinality as e (item, ord)
+    ) x
   ),
   targets as materialized (
     select j.id, j.run_id, j.status
@@ -714,7 +632,7 @@ begin
     if found and not v_settings.processing_enabled then
       return;
     end if;
-    if found and mcp_jobs_private.has_limits(v_settings) then
+    if found and v_settings.limited then
       v_pick := mcp_jobs_private.pick_limited(v_queue, p_job_types, p_limit);
       v_ids := v_pick.ids;
       if v_pick.log_starts then
@@ -727,7 +645,7 @@ begin
     -- any queue: each limited queue with a due job, within its limits, then the queues without limits
     for v_settings in
       select s.* from mcp_jobs.queue_settings s
-      where s.processing_enabled and mcp_jobs_private.has_limits(s)
+      where s.processing_enabled and s.limited
         and exists (select 1 from mcp_jobs.jobs j
                     where j.status = 'queued' and j.queue = s.queue and j.scheduled_at <= now())
       order by s.queue
@@ -1024,11 +942,6 @@ begin
     select h.*
     from mcp_jobs_private.lock_held(v_items, false, array['job_id', 'run_id', 'worker_id']) h
   ),
-  runs as (
-    delete from mcp_jobs.job_runs r
-    using held h
-    where h.error_code is null and r.id = h.run_id and r.status = 'running'
-  ),
   released as (
     update mcp_jobs.jobs j
     set status = 'queued',
@@ -1040,11 +953,11 @@ begin
         progress = null,
         updated_at = now()
     from held h
-    -- the run before the released one (statements in one query do not see each other's deletes)
+    -- the run before the released one
     left join lateral (
       select r.id as run_id, r.started_at
       from mcp_jobs.job_runs r
-      where r.job_id = h.job_id and r.id is distinct from h.run_id
+      where r.job_id = h.job_id
       order by r.attempt desc, r.started_at desc
       limit 1
     ) p on true
@@ -1080,8 +993,8 @@ begin
 end;
 $$;
 comment on function mcp_jobs.release_jobs(uuid[], text, uuid[]) is
-  'Puts jobs p_worker_id claimed but never started back to queued as if unclaimed (attempt not counted, run row '
-  'removed, ''requeued'' event) and wakes listeners; one row per id, in order (ok = false on error). With p_run_ids '
+  'Puts jobs p_worker_id claimed but never started back to queued as if unclaimed (attempt not counted, no run row, '
+  'a ''requeued'' event) and wakes listeners; one row per id, in order (ok = false on error). With p_run_ids '
   '(one per job, from the claim), only those runs are released.';
 
 do $$ begin perform mcp_jobs_private.secure_functions(); end $$;

@@ -91,21 +91,17 @@ begin
   for v_item, ordinal in
     select e.value, e.ordinality::integer from jsonb_array_elements(p_items) with ordinality e
   loop
-    v_label := format('%s[%s]', p_name, ordinal - 1);
+    v_label := format('%s[%s].', p_name, ordinal - 1);
     begin
-      perform mcp_jobs_private.check(coalesce(
-        mcp_jobs_private.fields_problem(v_item, v_label, v_fields),
-        mcp_jobs_private.uuid_problem(v_item -> v_id_field, v_label || '.' || v_id_field),
-        mcp_jobs_private.int_problem(v_item -> 'event_limit', v_label || '.event_limit', 0, 10000),
-        mcp_jobs_private.bool_problem(v_item -> 'reset_attempts', v_label || '.reset_attempts')));
-      v_id := mcp_jobs_private.uuid_value(v_item -> v_id_field);
+      perform mcp_jobs_private.check(mcp_jobs_private.item_problem(v_item, v_label, v_fields, array[v_id_field]));
+      v_id := btrim(v_item ->> v_id_field)::uuid;
       case p_action
         when 'get' then
-          result := mcp_jobs.get_job(v_id, coalesce(mcp_jobs_private.int_value(v_item -> 'event_limit'), 200));
+          result := mcp_jobs.get_job(v_id, coalesce((v_item ->> 'event_limit')::numeric::integer, 200));
         when 'cancel' then
           result := to_jsonb(mcp_jobs.cancel_job(v_id, v_item ->> 'reason'));
         when 'retry' then
-          result := to_jsonb(mcp_jobs.retry_job(v_id, coalesce(mcp_jobs_private.bool_value(v_item -> 'reset_attempts'), true)));
+          result := to_jsonb(mcp_jobs.retry_job(v_id, coalesce((v_item ->> 'reset_attempts')::boolean, true)));
         when 'requeue' then
           result := to_jsonb(mcp_jobs.requeue_dead_letter(v_id, v_item ->> 'requeued_by'));
         when 'resolve' then
@@ -124,23 +120,68 @@ begin
 end;
 $$;
 
--- limits_now: how many more runs a queue's limits allow right now (null: no queue-wide limit) and the run starts in
--- its current rate window. Reads without locking.
+-- limits_now: how many more runs a queue's limits allow right now (null: no queue-wide limit), the run starts in its
+-- current rate window, and how many of its jobs run. Reads without locking.
 create or replace function mcp_jobs_private.limits_now(p_settings mcp_jobs.queue_settings)
 returns table (room integer, started_in_window bigint, running bigint)
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  with counts as (
-    select (select count(*) from mcp_jobs.jobs j where j.status = 'running' and j.queue = p_settings.queue) as running,
-           (select count(*) from mcp_jobs_private.run_starts r
-            where p_settings.rate_window_seconds is not null and r.queue = p_settings.queue
-              and r.started_at > now() - make_interval(secs => p_settings.rate_window_seconds)) as started
+begin
+  running := (select count(*) from mcp_jobs.jobs j where j.status = 'running' and j.queue = p_settings.queue);
+  if p_settings.rate_window_seconds is not null then
+    started_in_window := (select count(*) from mcp_jobs_private.run_starts r
+                          where r.queue = p_settings.queue
+                            and r.started_at > now() - make_interval(secs => p_settings.rate_window_seconds));
+  end if;
+  room := greatest(least(p_settings.max_running - running, p_settings.rate_limit - started_in_window), 0);
+  return next;
+end;
+$$;
+
+-- history: a job's events, derived and stored, in order: enqueued (the job's created_at), per run started, its end
+-- (completed, failed, lease_expired) and what followed (retry_scheduled, dead_lettered), and the stored events (logs,
+-- progress, cancellations, requeues). Derived events have no id. Ties sort by the order things happen in.
+create or replace function mcp_jobs_private.history(p_job_id uuid)
+returns table (
+  id bigint, job_id uuid, run_id uuid, event_type text, message text, data jsonb, created_at timestamptz, step integer
+)
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return query
+  with job as (select * from mcp_jobs.jobs j where j.id = p_job_id),
+  runs as (
+    select r.id, r.attempt, r.worker_id, r.status, r.started_at, r.finished_at, r.error, r.retry_at
+    from mcp_jobs.job_runs r where r.job_id = p_job_id
+    union all
+    select j.run_id, j.attempts, j.worker_id, 'running', j.started_at, null, null, null
+    from job j where j.status = 'running'
   )
-  select greatest(least(p_settings.max_running - c.running, p_settings.rate_limit - c.started), 0)::integer,
-         case when p_settings.rate_window_seconds is not null then c.started end,
-         c.running
-  from counts c;
+  select null::bigint, j.id, null::uuid, 'enqueued', null::text, null::jsonb, j.created_at, 0 from job j
+  union all
+  select null, p_job_id, r.id, 'started', null, jsonb_build_object('attempt', r.attempt, 'worker_id', r.worker_id),
+         r.started_at, 1
+  from runs r
+  union all
+  select e.id, e.job_id, e.run_id, e.event_type, e.message, e.data, e.created_at, 2
+  from mcp_jobs.job_events e where e.job_id = p_job_id
+  union all
+  select null, p_job_id, r.id, case when r.status = 'completed' then 'completed' when r.status = 'lease_expired'
+                                    then 'lease_expired' else 'failed' end,
+         r.error, case when r.status <> 'completed' then jsonb_build_object('attempt', r.attempt) end, r.finished_at, 3
+  from runs r where r.status in ('completed', 'failed', 'lease_expired')
+  union all
+  select null, p_job_id, r.id, 'retry_scheduled', format('retry at %s', r.retry_at),
+         jsonb_build_object('next_attempt_at', r.retry_at), r.finished_at, 4
+  from runs r where r.status in ('failed', 'lease_expired') and r.retry_at is not null
+  union all
+  select null, p_job_id, d.run_id, 'dead_lettered', 'moved to the dead letter queue',
+         jsonb_build_object('dead_letter_id', d.id), d.created_at, 4
+  from mcp_jobs.dead_letter_queue d join job j on j.id = d.job_id
+  where d.job_id = p_job_id and d.created_at >= j.created_at; -- not a dead letter of a job cleanup removed
+end;
 $$;
 
 -- ============================================================================================================
@@ -166,16 +207,28 @@ begin
   end if;
   return jsonb_build_object(
     'job', v_job,
-    'runs', coalesce((select jsonb_agg(to_jsonb(r) order by r.attempt, r.started_at)
-                      from mcp_jobs.job_runs r where r.job_id = p_job_id), '[]'::jsonb),
-    'events', coalesce((select jsonb_agg(to_jsonb(e) order by e.id)
-                        from (select * from mcp_jobs.job_events e where e.job_id = p_job_id
-                              order by e.id limit p_event_limit) e), '[]'::jsonb));
+    'runs', coalesce((
+      select jsonb_agg(r.run order by r.attempt, r.started_at)
+      from (
+        select to_jsonb(x) as run, x.attempt, x.started_at from mcp_jobs.job_runs x where x.job_id = p_job_id
+        union all
+        select jsonb_build_object('id', j.run_id, 'job_id', j.id, 'attempt', j.attempts, 'worker_id', j.worker_id,
+                                  'status', 'running', 'started_at', j.started_at, 'finished_at', null,
+                                  'duration_ms', null, 'error', null, 'result', null, 'retry_at', null),
+               j.attempts, j.started_at
+        from mcp_jobs.jobs j where j.id = p_job_id and j.status = 'running'
+      ) r), '[]'::jsonb),
+    'events', coalesce((
+      select jsonb_agg(to_jsonb(e) - 'step' order by e.created_at, e.step, e.id)
+      from (select * from mcp_jobs_private.history(p_job_id) h
+            order by h.created_at, h.step, h.id limit p_event_limit) e), '[]'::jsonb));
 end;
 $$;
 comment on function mcp_jobs.get_job(uuid, integer) is
-  'Returns {job, runs: [...], events: [...]} for one job: runs by attempt, events oldest first, at most p_event_limit '
-  '(0-10000). PT404 when unknown.';
+  'Returns {job, runs: [...], events: [...]} for one job: runs by attempt (the running run too), events oldest first, '
+  'at most p_event_limit (0-10000): enqueued, started, progress, log, completed, failed, retry_scheduled, '
+  'dead_lettered, lease_expired, cancelled, requeued (the lifecycle ones, derived from the job''s rows, have no id). '
+  'PT404 when unknown.';
 
 create or replace function mcp_jobs.list_jobs(
   p_queue text default null,
@@ -242,7 +295,7 @@ begin
     return v_due;
   end if;
   select * into s from mcp_jobs.queue_settings q where q.queue = v_queue;
-  if not found or not mcp_jobs_private.has_limits(s) then
+  if not found or not s.limited then
     return v_due;
   end if;
   select * into v_now from mcp_jobs_private.limits_now(s);
@@ -283,14 +336,12 @@ begin
       using errcode = 'PT409';
   end if;
   if v_was_running then
-    update mcp_jobs.job_runs r
-    set status = 'cancelled', finished_at = now(),
-        duration_ms = (extract(epoch from (now() - r.started_at)) * 1000)::integer,
-        error = coalesce(p_reason, 'cancelled')
-    where r.id = v_job.run_id and r.status = 'running';
+    insert into mcp_jobs.job_runs (id, job_id, attempt, worker_id, status, started_at, finished_at, duration_ms, error)
+    values (v_job.run_id, v_job.id, v_job.attempts, v_job.worker_id, 'cancelled', v_job.started_at, clock_timestamp(),
+            (extract(epoch from (clock_timestamp() - v_job.started_at)) * 1000)::integer, coalesce(p_reason, 'cancelled'));
   end if;
   update mcp_jobs.jobs j
-  set status = 'cancelled', finished_at = now(), lease_expires_at = null, updated_at = now(),
+  set status = 'cancelled', finished_at = clock_timestamp(), lease_expires_at = null, updated_at = now(),
       error = coalesce(p_reason, j.error)
   where j.id = p_job_id
   returning * into v_job;
@@ -444,50 +495,60 @@ comment on function mcp_jobs.list_dead_letters(boolean, text, text, text, intege
 
 create or replace function mcp_jobs.get_jobs(p_jobs jsonb)
 returns table (ordinal integer, ok boolean, result jsonb, error_code text, error_message text)
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  select * from mcp_jobs_private.admin_each('get', p_jobs, 'p_jobs');
+begin
+  return query select * from mcp_jobs_private.admin_each('get', p_jobs, 'p_jobs');
+end;
 $$;
 comment on function mcp_jobs.get_jobs(jsonb) is
   'get_job for a batch [{job_id, event_limit?}] (at most 1000); unknown ids get ok = false (PT404).';
 
 create or replace function mcp_jobs.cancel_jobs(p_jobs jsonb)
 returns table (ordinal integer, ok boolean, result jsonb, error_code text, error_message text)
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  select * from mcp_jobs_private.admin_each('cancel', p_jobs, 'p_jobs');
+begin
+  return query select * from mcp_jobs_private.admin_each('cancel', p_jobs, 'p_jobs');
+end;
 $$;
 comment on function mcp_jobs.cancel_jobs(jsonb) is
   'cancel_job for a batch [{job_id, reason?}] (at most 1000); finished jobs get ok = false (PT409).';
 
 create or replace function mcp_jobs.retry_jobs(p_jobs jsonb)
 returns table (ordinal integer, ok boolean, result jsonb, error_code text, error_message text)
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  select * from mcp_jobs_private.admin_each('retry', p_jobs, 'p_jobs');
+begin
+  return query select * from mcp_jobs_private.admin_each('retry', p_jobs, 'p_jobs');
+end;
 $$;
 comment on function mcp_jobs.retry_jobs(jsonb) is
   'retry_job for a batch [{job_id, reset_attempts?}] (at most 1000); running or completed jobs get ok = false (PT409).';
 
 create or replace function mcp_jobs.requeue_dead_letters(p_items jsonb)
 returns table (ordinal integer, ok boolean, result jsonb, error_code text, error_message text)
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  select * from mcp_jobs_private.admin_each('requeue', p_items, 'p_items');
+begin
+  return query select * from mcp_jobs_private.admin_each('requeue', p_items, 'p_items');
+end;
 $$;
 comment on function mcp_jobs.requeue_dead_letters(jsonb) is
   'requeue_dead_letter for a batch [{dead_letter_id, requeued_by?}] (at most 1000).';
 
 create or replace function mcp_jobs.resolve_dead_letters(p_items jsonb)
 returns table (ordinal integer, ok boolean, result jsonb, error_code text, error_message text)
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
-  select * from mcp_jobs_private.admin_each('resolve', p_items, 'p_items');
+begin
+  return query select * from mcp_jobs_private.admin_each('resolve', p_items, 'p_items');
+end;
 $$;
 comment on function mcp_jobs.resolve_dead_letters(jsonb) is
   'resolve_dead_letter for a batch [{dead_letter_id, resolved_by?, resolution_notes?}] (at most 1000).';
@@ -648,7 +709,7 @@ begin
     select s.*, l.room, l.started_in_window
     from mcp_jobs.queue_settings s
     cross join lateral mcp_jobs_private.limits_now(s) l
-    where mcp_jobs_private.has_limits(s) and (v_queue is null or s.queue = v_queue)
+    where s.limited and (v_queue is null or s.queue = v_queue)
   ),
   -- due jobs a claim could start now: per group key up to its room, ungrouped ones all, then the queue-wide room
   startable as (
@@ -723,16 +784,29 @@ begin
     raise exception 'aggregate_metrics covers at most 48 hours per call (p_since % to p_until %): call it once per '
       'day or two of history, e.g. p_since => ''2026-01-01'', p_until => ''2026-01-03''', v_from, v_until using errcode = '22023';
   end if;
-  with event_counts as (
-    select date_trunc('hour', e.created_at) as bucket, j.queue, j.source, j.job_type,
-           count(*) filter (where e.event_type = 'enqueued') as enqueued,
-           count(*) filter (where e.event_type = 'completed') as completed,
-           count(*) filter (where e.event_type in ('failed', 'lease_expired')) as failed,
-           count(*) filter (where e.event_type = 'dead_lettered') as dead_lettered
-    from mcp_jobs.job_events e
-    join mcp_jobs.jobs j on j.id = e.job_id
-    where e.created_at >= v_from and e.created_at < v_until
-      and e.event_type in ('enqueued', 'completed', 'failed', 'lease_expired', 'dead_lettered')
+  with counts as (
+    select date_trunc('hour', j.created_at) as bucket, j.queue, j.source, j.job_type,
+           count(*) as enqueued, 0::bigint as completed, 0::bigint as failed, 0::bigint as dead_lettered
+    from mcp_jobs.jobs j
+    where j.created_at >= v_from and j.created_at < v_until
+    group by 1, 2, 3, 4
+    union all
+    select date_trunc('hour', r.finished_at), j.queue, j.source, j.job_type,
+           0, count(*) filter (where r.status = 'completed'), count(*) filter (where r.status in ('failed', 'lease_expired')), 0
+    from mcp_jobs.job_runs r
+    join mcp_jobs.jobs j on j.id = r.job_id
+    where r.finished_at >= v_from and r.finished_at < v_until and r.status in ('completed', 'failed', 'lease_expired')
+    group by 1, 2, 3, 4
+    union all
+    select date_trunc('hour', d.created_at), d.queue, d.source, d.job_type, 0, 0, 0, count(*)
+    from mcp_jobs.dead_letter_queue d
+    where d.created_at >= v_from and d.created_at < v_until
+    group by 1, 2, 3, 4
+  ),
+  event_counts as (
+    select c.bucket, c.queue, c.source, c.job_type, sum(c.enqueued) as enqueued, sum(c.completed) as completed,
+           sum(c.failed) as failed, sum(c.dead_lettered) as dead_lettered
+    from counts c
     group by 1, 2, 3, 4
   ),
   durations as (
@@ -767,7 +841,7 @@ end;
 $$;
 comment on function mcp_jobs.aggregate_metrics(timestamptz, timestamptz) is
   '(Re)computes the hourly rollups in metrics for every hour from p_since (default: the previous hour) to p_until '
-  '(default now), at most 48 hours per call, from job_events and job_runs. Idempotent; returns the rows written.';
+  '(default now), at most 48 hours per call, from the jobs, runs and dead letters. Idempotent; returns the rows written.';
 
 create or replace function mcp_jobs.cleanup_jobs(
   p_older_than_days integer default 30,

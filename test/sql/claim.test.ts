@@ -1,7 +1,8 @@
 // claim_next_job: order (priority, schedule, FIFO), filters, what a claim writes, leases and their expiry.
 import { TestDatabase } from '../support/database';
 import {
-	claim, claimOne, enqueue, enqueueBatch, eventTypes, expectPgError, job, one, openTestDatabase, resetQueue, rows, sleep,
+	claim, claimOne, enqueue, enqueueBatch, eventTypes, expectPgError, expireLease, history, job, one, openTestDatabase, resetQueue,
+	rows, runsOf, untilDue,
 } from './helpers';
 
 let db: TestDatabase;
@@ -40,7 +41,7 @@ describe('claim order', () => {
 			`select mcp_jobs.enqueue_job('s', 't', p_scheduled_at => now() + interval '700 milliseconds') as id`);
 		const far = await enqueue(db.pool, { scheduledAt: '2099-01-01T00:00:00Z', priority: 0 });
 		expect(await claim(db.pool, 'w', { limit: 10 })).toEqual([]);
-		await sleep(800);
+		await untilDue(db.pool, id);
 		const claimed = await claim(db.pool, 'w', { limit: 10 });
 		expect(claimed.map((j) => j.id)).toEqual([id]);
 		expect((await job(db.pool, far)).status).toBe('queued');
@@ -74,7 +75,7 @@ describe('claim filters', () => {
 });
 
 describe('what a claim writes', () => {
-	test('running, worker, attempt, lease, a job_runs row and a started event', async () => {
+	test('running, worker, attempt, lease, a new run id; only the job row is written (the run\'s row comes when it ends)', async () => {
 		const id = await enqueue(db.pool);
 		const { now } = await one(db.pool, `select now() as now`);
 		const c = await claimOne(db.pool, 'worker-1', { leaseSeconds: 120 });
@@ -82,12 +83,13 @@ describe('what a claim writes', () => {
 		const lease = (c.lease_expires_at.getTime() - c.started_at.getTime()) / 1000;
 		expect(lease).toBeCloseTo(120, 3);
 		expect(c.started_at.getTime()).toBeGreaterThanOrEqual(now.getTime());
-		const runs = await rows(db.pool, `select * from mcp_jobs.job_runs where job_id = $1`, [id]);
-		expect(runs).toHaveLength(1);
-		expect(runs[0]).toMatchObject({ id: c.run_id, attempt: 1, worker_id: 'worker-1', status: 'running', finished_at: null });
+		expect(await rows(db.pool, `select * from mcp_jobs.job_runs where job_id = $1`, [id])).toEqual([]);
+		expect(await rows(db.pool, `select * from mcp_jobs.job_events where job_id = $1`, [id])).toEqual([]);
+		// get_job shows the running run and its started event, from the job row
+		expect(await runsOf(db.pool, id)).toEqual([expect.objectContaining({
+			id: c.run_id, attempt: 1, worker_id: 'worker-1', status: 'running', finished_at: null })]);
 		expect(await eventTypes(db.pool, id)).toEqual(['enqueued', 'started']);
-		const started = await one(db.pool, `select run_id, data from mcp_jobs.job_events where job_id = $1 and event_type = 'started'`, [id]);
-		expect(started).toEqual({ run_id: c.run_id, data: { attempt: 1, worker_id: 'worker-1' } });
+		expect((await history(db.pool, id))[1]).toMatchObject({ id: null, run_id: c.run_id, data: { attempt: 1, worker_id: 'worker-1' } });
 	});
 
 	test('a running job is not claimed again', async () => {
@@ -100,18 +102,16 @@ describe('what a claim writes', () => {
 describe('lease expiry', () => {
 	test('an expired lease is re-run by another worker; the first run counts as an attempt; the first worker lost it', async () => {
 		const id = await enqueue(db.pool, { maxRetries: 3 });
-		const first = await claimOne(db.pool, 'w1', { leaseSeconds: 1 });
+		const first = await claimOne(db.pool, 'w1', { leaseSeconds: 60 });
 		expect(await claim(db.pool, 'w2')).toEqual([]); // lease still valid
-		await sleep(1200);
+		await expireLease(db.pool, id);
 		const second = await claimOne(db.pool, 'w2');
 		expect(second).toMatchObject({ id, worker_id: 'w2', attempts: 2, status: 'running' });
 		expect(second.run_id).not.toBe(first.run_id);
 
-		const runs = await rows(db.pool, `select id, attempt, worker_id, status, error, finished_at is not null as closed
-		                                 from mcp_jobs.job_runs where job_id = $1 order by attempt`, [id]);
-		expect(runs).toEqual([
-			{ id: first.run_id, attempt: 1, worker_id: 'w1', status: 'lease_expired', error: expect.stringMatching(/lease expired/), closed: true },
-			{ id: second.run_id, attempt: 2, worker_id: 'w2', status: 'running', error: null, closed: false },
+		expect((await runsOf(db.pool, id)).map((r) => ({ ...r, closed: r.finished_at !== null }))).toEqual([
+			expect.objectContaining({ id: first.run_id, attempt: 1, worker_id: 'w1', status: 'lease_expired', error: expect.stringMatching(/lease expired/), closed: true }),
+			expect.objectContaining({ id: second.run_id, attempt: 2, worker_id: 'w2', status: 'running', error: null, closed: false }),
 		]);
 		expect(await eventTypes(db.pool, id)).toEqual(['enqueued', 'started', 'lease_expired', 'retry_scheduled', 'started']);
 
@@ -125,10 +125,10 @@ describe('lease expiry', () => {
 
 	test('past max retries a lease expiry dead-letters the job', async () => {
 		const id = await enqueue(db.pool, { maxRetries: 1, payload: { p: 1 } });
-		await claimOne(db.pool, 'w1', { leaseSeconds: 1 });
-		await sleep(1100);
-		await claimOne(db.pool, 'w2', { leaseSeconds: 1 }); // attempt 2 = 1 + max_retries
-		await sleep(1100);
+		await claimOne(db.pool, 'w1', { leaseSeconds: 60 });
+		await expireLease(db.pool, id);
+		await claimOne(db.pool, 'w2', { leaseSeconds: 60 }); // attempt 2 = 1 + max_retries
+		await expireLease(db.pool, id);
 		expect(await claim(db.pool, 'w3')).toEqual([]);
 		expect(await job(db.pool, id)).toMatchObject({ status: 'failed', attempts: 2, worker_id: null, lease_expires_at: null });
 		const dl = await rows(db.pool, `select job_id, payload, attempts, final_error from mcp_jobs.dead_letter_queue`);
@@ -138,13 +138,13 @@ describe('lease expiry', () => {
 		expect((await eventTypes(db.pool, id)).slice(-2)).toEqual(['lease_expired', 'dead_lettered']);
 	});
 
-	test('reap_expired_jobs reports what it did; a heartbeat keeps a lease alive', async () => {
+	test('reap_expired_jobs reports what it did; a heartbeat keeps a lease alive (until the reaper came)', async () => {
 		const kept = await enqueue(db.pool, { priority: 0 });
 		const lost = await enqueue(db.pool, { priority: 1, maxRetries: 0 });
-		await claim(db.pool, 'w1', { limit: 2, leaseSeconds: 1 });
-		await sleep(600);
+		await claim(db.pool, 'w1', { limit: 2, leaseSeconds: 60 });
+		await expireLease(db.pool, kept);
+		await expireLease(db.pool, lost);
 		await db.pool.query(`select * from mcp_jobs.heartbeat_job($1, 'w1', 60)`, [kept]);
-		await sleep(600);
 		const reaped = await rows(db.pool, `select * from mcp_jobs.reap_expired_jobs()`);
 		expect(reaped).toEqual([{ job_id: lost, queue: 'default', action: 'dead_lettered', dead_letter_id: expect.any(String) }]);
 		expect((await job(db.pool, kept)).status).toBe('running');

@@ -165,7 +165,7 @@ describe('complete_jobs / fail_jobs batch forms', () => {
 		expect(await job(db.pool, b)).toMatchObject({ status: 'completed', result: null });
 		expect(await job(db.pool, other)).toMatchObject({ status: 'running', worker_id: 'w2' });
 		expect(await job(db.pool, queued)).toMatchObject({ status: 'queued' });
-		const { n } = await one(db.pool, `select count(*)::int as n from mcp_jobs.job_events where event_type = 'completed'`);
+		const { n } = await one(db.pool, `select count(*)::int as n from mcp_jobs.job_runs where status = 'completed'`);
 		expect(n).toBe(2);
 	});
 
@@ -217,7 +217,7 @@ describe('heartbeat_job / heartbeat_jobs', () => {
 		const id = await enqueue(db.pool);
 		const c = await claimOne(db.pool, 'w1', { leaseSeconds: 10 });
 		const hb = await one(db.pool,
-			`select h.*, extract(epoch from (h.lease_expires_at - now()))::float8 as lease
+			`select h.*, round(extract(epoch from (h.lease_expires_at - clock_timestamp())))::int as lease
 			 from mcp_jobs.heartbeat_job($1, 'w1', 600, 40, 'page 4 of 10') h`, [id]);
 		expect(hb).toMatchObject({ job_id: id, progress: 40, lease: 600 });
 		expect(hb.lease_expires_at.getTime()).toBeGreaterThan(c.lease_expires_at.getTime());
@@ -227,7 +227,7 @@ describe('heartbeat_job / heartbeat_jobs', () => {
 
 		// default lease 300 s; no progress keeps the old one and logs no event
 		const hb2 = await one(db.pool,
-			`select h.*, extract(epoch from (h.lease_expires_at - now()))::float8 as lease from mcp_jobs.heartbeat_job($1) h`, [id]);
+			`select h.*, round(extract(epoch from (h.lease_expires_at - clock_timestamp())))::int as lease from mcp_jobs.heartbeat_job($1) h`, [id]);
 		expect(hb2).toMatchObject({ progress: 40, lease: 300 });
 		const { n } = await one(db.pool, `select count(*)::int as n from mcp_jobs.job_events where event_type = 'progress'`);
 		expect(n).toBe(1);
@@ -276,11 +276,11 @@ describe('heartbeat_job / heartbeat_jobs', () => {
 		const c = await enqueue(db.pool, { priority: 2 });
 		await claim(db.pool, 'w', { limit: 3, leaseSeconds: 5 });
 		const out = await rows(db.pool,
-			`select h.*, extract(epoch from (h.lease_expires_at - now()))::float8 as lease from mcp_jobs.heartbeat_jobs($1::jsonb) h`,
+			`select h.*, round(extract(epoch from (h.lease_expires_at - clock_timestamp())))::int as lease from mcp_jobs.heartbeat_jobs($1::jsonb) h`,
 			[JSON.stringify([
 				{ job_id: a, worker_id: 'w', lease_seconds: 120, progress: 50 },
 				{ job_id: b, progress: 101 },
-				{ job_id: b },
+				{ job_id: a },
 				{ job_id: UNKNOWN },
 				{ job_id: a, worker_id: 'w' },
 				{ job_id: c, worker_id: 'someone-else' },

@@ -56,7 +56,8 @@ test('requeue_dead_letter re-creates the job when cleanup_jobs removed it', asyn
 	expect(requeued).toMatchObject({ id, queue: 'imports', source: 'odoo', job_type: 'sync', payload: { file: 'a.csv' }, status: 'queued', attempts: 0 });
 	expect(await one(db.pool, `select resolved, resolved_by, requeued_job_id from mcp_jobs.dead_letter_queue where id = $1`, [dl]))
 		.toEqual({ resolved: true, resolved_by: 'requeue_dead_letter', requeued_job_id: id });
-	expect(await eventTypes(db.pool, id)).toEqual(['requeued']);
+	// the re-created job's history starts with its re-creation (the dead letter belongs to the job that cleanup removed)
+	expect(await eventTypes(db.pool, id)).toEqual(['enqueued', 'requeued']);
 	expect((await claimOne(db.pool, 'w', { queue: 'imports' })).id).toBe(id);
 });
 

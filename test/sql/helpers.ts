@@ -138,11 +138,34 @@ export async function job(db: Queryable, id: string): Promise<any> {
 	return one(db, `select * from mcp_jobs.jobs where id = $1`, [id]);
 }
 
-/** Event types of a job, oldest first. */
+/** Event types of a job's history as get_job shows it (stored and derived), oldest first. */
 export async function eventTypes(db: Queryable, id: string): Promise<string[]> {
-	return (await rows(db, `select event_type from mcp_jobs.job_events where job_id = $1 order by id`, [id])).map(
-		(r) => r.event_type,
-	);
+	return (await history(db, id)).map((e) => e.event_type);
+}
+
+/** A job's events as get_job returns them (stored and derived), oldest first. */
+export async function history(db: Queryable, id: string): Promise<any[]> {
+	return (await one(db, `select mcp_jobs.get_job($1, 10000) -> 'events' as events`, [id])).events;
+}
+
+/** A job's runs as get_job returns them (ended runs' rows, and the running run from the job row), by attempt. */
+export async function runsOf(db: Queryable, id: string): Promise<any[]> {
+	const runs = (await one(db, `select mcp_jobs.get_job($1, 0) -> 'runs' as runs`, [id])).runs;
+	return runs.map((r: any) => ({ ...r, started_at: r.started_at && new Date(r.started_at), finished_at: r.finished_at && new Date(r.finished_at) }));
+}
+
+/** Lets a running job's lease run out now (instead of waiting for it). */
+export async function expireLease(db: Queryable, id: string): Promise<void> {
+	await db.query(`update mcp_jobs.jobs set lease_expires_at = now() - interval '1 second' where id = $1`, [id]);
+}
+
+/** Waits until the database's clock has reached a job's scheduled_at. */
+export async function untilDue(db: Queryable, id: string): Promise<void> {
+	const deadline = Date.now() + 10_000;
+	while (!(await one(db, `select clock_timestamp() >= scheduled_at as due from mcp_jobs.jobs where id = $1`, [id])).due) {
+		if (Date.now() > deadline) throw new Error(`job ${id} did not become due within 10 s`);
+		await sleep(20);
+	}
 }
 
 /** Makes a queued job due now (instead of waiting for its backoff). */

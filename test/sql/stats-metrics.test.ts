@@ -75,7 +75,7 @@ describe('get_queue_stats', () => {
 });
 
 describe('aggregate_metrics', () => {
-	test('hourly rollups from events and runs; idempotent; p_since bounds the hours', async () => {
+	test('hourly rollups from jobs, runs and dead letters; idempotent; p_since bounds the hours', async () => {
 		const { h } = await one(db.pool, `select date_trunc('hour', now()) as h`);
 		const H0 = new Date(h.getTime() - 3 * HOUR);
 		const H1 = new Date(h.getTime() - 2 * HOUR);
@@ -92,18 +92,16 @@ describe('aggregate_metrics', () => {
 		await db.pool.query(`select mcp_jobs.complete_job($1)`, [b]);
 		await db.pool.query(`select mcp_jobs.fail_job($1, 'x')`, [c]);
 
-		const ev = (type: string, when: string, ids: string[]) =>
-			db.pool.query(`update mcp_jobs.job_events set created_at = $2 where event_type = $1 and job_id = any ($3)`, [type, when, ids]);
-		await ev('enqueued', at(H1, 10), [a, b, c]);
-		await ev('started', at(H1, 15), [a, b, c]);
-		await ev('enqueued', at(H2, 30), [d]);
-		await ev('enqueued', at(H0, 30), [e]);
-		await ev('failed', at(H1, 20), [c]);
-		await ev('dead_lettered', at(H1, 20), [c]);
-		await ev('completed', at(H2, 5), [a, b]);
+		// the hours things happened in: enqueued (jobs.created_at), run ends (job_runs.finished_at), dead letters
+		const enqueuedAt = (when: string, ids: string[]) =>
+			db.pool.query(`update mcp_jobs.jobs set created_at = $1 where id = any ($2)`, [when, ids]);
+		await enqueuedAt(at(H1, 10), [a, b, c]);
+		await enqueuedAt(at(H2, 30), [d]);
+		await enqueuedAt(at(H0, 30), [e]);
 		await db.pool.query(`update mcp_jobs.job_runs set finished_at = $2, duration_ms = $3 where job_id = $1`, [a, at(H2, 5), 1000]);
 		await db.pool.query(`update mcp_jobs.job_runs set finished_at = $2, duration_ms = $3 where job_id = $1`, [b, at(H2, 5), 3000]);
 		await db.pool.query(`update mcp_jobs.job_runs set finished_at = $2 where job_id = $1`, [c, at(H1, 20)]);
+		await db.pool.query(`update mcp_jobs.dead_letter_queue set created_at = $2 where job_id = $1`, [c, at(H1, 20)]);
 
 		const n = (await one(db.pool, `select mcp_jobs.aggregate_metrics($1) as n`, [at(H1, 59)])).n;
 		expect(n).toBe(3);

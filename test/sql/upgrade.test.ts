@@ -1,6 +1,7 @@
 // Upgrading a 0.1.0 database that holds a queue in every state: with our migrator (npx supabase-jobs-migrate) and with
-// the Supabase CLI (supabase db push). The newer files apply once, keep every row, and the result works like, and
-// has exactly the schema of, a fresh install.
+// the Supabase CLI (supabase db push). The newer files apply once, keep every row that stays (lifecycle events become
+// derived: every job's get_job reads the same as before), and the result works like, and has exactly the schema of,
+// a fresh install.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,20 +43,33 @@ async function fillV010(c: Client): Promise<Record<string, string>> {
 	return ids;
 }
 
-/** The rows 0.1.0 wrote, in 0.1.0's columns (what an upgrade must keep). */
+/** The rows 0.1.0 wrote that an upgrade keeps as they are, in 0.1.0's columns. */
 async function v010Rows(c: Client): Promise<Record<string, unknown[]>> {
 	const q = async (sql: string) => (await c.query(sql)).rows;
 	return {
 		jobs: await q(`select id, seq, queue, source, job_type, payload, status, priority, scheduled_at, attempts, max_retries,
 		                      retry_delay_seconds, idempotency_key, worker_id, run_id, lease_expires_at, progress, result, error,
 		                      created_at, updated_at, started_at, finished_at from mcp_jobs.jobs order by seq`),
-		runs: await q(`select * from mcp_jobs.job_runs order by job_id, attempt`),
-		events: await q(`select * from mcp_jobs.job_events order by id`),
+		// ended runs (a running run's row goes: the job row holds it)
+		runs: await q(`select id, job_id, attempt, worker_id, status, started_at, finished_at, duration_ms, error, result
+		               from mcp_jobs.job_runs where status <> 'running' order by job_id, attempt`),
+		// what the rows cannot derive (the lifecycle events go: get_job derives them)
+		events: await q(`select * from mcp_jobs.job_events where event_type in ('progress', 'log', 'cancelled', 'requeued') order by id`),
 		deadLetters: await q(`select id, seq, job_id, queue, source, job_type, payload, final_error, attempts, created_at, resolved,
 		                             resolved_at, resolved_by, resolution_notes, requeued_job_id from mcp_jobs.dead_letter_queue order by seq`),
 		metrics: await q(`select * from mcp_jobs.metrics order by bucket, queue, source, job_type`),
 		settings: await q(`select queue, processing_enabled, paused_reason from mcp_jobs.queue_settings order by queue`),
 	};
+}
+
+/** Every job's get_job (runs and events), without what 0.2.0 adds (event ids of derived events, runs' retry_at). */
+async function histories(c: Client): Promise<unknown[]> {
+	const { rows } = await c.query(`select mcp_jobs.get_job(id, 10000) as h from mcp_jobs.jobs order by seq`);
+	return rows.map(({ h }) => ({
+		job: h.job.id,
+		runs: h.runs.map(({ retry_at: _, ...run }: Record<string, unknown>) => run),
+		events: h.events.map(({ id: _, ...event }: Record<string, unknown>) => event),
+	}));
 }
 
 /** What the upgraded queue must do: the 0.1.0 jobs carry on under the 0.2.0 API, and 0.2.0 features work on them. */
@@ -94,9 +108,12 @@ test('our migrator: a 0.1.0 queue in every state upgrades, keeps every row, and 
 		expect(await migrate({ connectionString: empty.url, dir: release.dir })).toEqual(release.files.map((m) => m.version));
 		const ids = await withClient(empty.url, fillV010);
 		const before = await withClient(empty.url, v010Rows);
+		const history = await withClient(empty.url, histories);
 
 		expect(await migrate({ connectionString: empty.url })).toEqual(NEW_VERSIONS);
 		expect(await withClient(empty.url, v010Rows)).toEqual(before);
+		// the stored lifecycle events are gone, and get_job derives the same history from the rows
+		expect(await withClient(empty.url, histories)).toEqual(history);
 		expect(await schemaDump(empty.url)).toEqual(await schemaDump(fresh.url));
 		await withClient(empty.url, (c) => checkUpgraded(c, ids));
 	} finally {

@@ -1,0 +1,123 @@
+-- 0.2.0: the tables for flow control (group keys, concurrency and rate limits), for fewer writes per job, and for
+-- requeueing a dead letter whose job cleanup removed.
+--
+-- Flow control:
+-- * jobs.group_key: jobs that share a key can be limited together (e.g. one at a time per customer, in order).
+-- * queue_settings gets the limits of set_queue_limits(): max_running, rate_limit per rate_window_seconds,
+--   group_max_running, group_rate_limit (null: no limit; a queue without a row has none), and `limited`.
+-- * mcp_jobs_private.run_starts: the starts of rate-limited queues within their window (only those queues write it;
+--   claims prune older rows), so a claim counts the starts in any window exactly.
+-- Fewer writes per job (0.1.0 wrote each job 8 times: an insert, two updates touching all 7 indexes, a run insert and
+-- update, three event inserts):
+-- * A run's row is written once, when the run ends; the running run is the job row itself (worker_id, run_id,
+--   started_at, lease). job_runs.retry_at keeps when a failed or snoozed run's job runs again.
+-- * The lifecycle events (enqueued, started, completed, failed, lease_expired, retry_scheduled, dead_lettered) are
+--   derived from the job, run and dead letter rows (get_job shows them as before); job_events keeps what nothing
+--   else records: logs, progress, cancellations and requeues. 0.1.0's stored lifecycle events are removed here once
+--   their run rows carry what they said, and the rows of running runs are removed (the job row holds them).
+-- * Dropped indexes nothing needs on the hot path: jobs (source, status) and job_events (created_at).
+-- dead_letter_queue keeps the job's priority, max_retries, retry_delay_seconds and group_key for a requeue (0.1.0
+-- restored defaults); existing dead letters are filled from their jobs where those still exist.
+-- Building the new indexes locks writes to jobs for as long as they take (seconds for a million jobs).
+-- Breaking: job_runs no longer has a row for a running run, and job_events no longer holds lifecycle events: read
+-- a job's history with get_job (or the job row for what runs now).
+
+-- ------------------------------------------------------------------------------------------------------------
+-- Flow control
+-- ------------------------------------------------------------------------------------------------------------
+
+alter table mcp_jobs.jobs add column if not exists group_key text;
+comment on column mcp_jobs.jobs.group_key is
+  'Jobs with the same key in a queue are limited together by the queue''s group limits (set_queue_limits); null: not grouped.';
+
+create index if not exists jobs_queued_group_idx
+  on mcp_jobs.jobs (queue, group_key, priority, seq)
+  where status = 'queued';
+create index if not exists jobs_running_group_idx
+  on mcp_jobs.jobs (queue, group_key)
+  where status = 'running';
+
+alter table mcp_jobs.queue_settings
+  add column if not exists max_running integer,
+  add column if not exists rate_limit integer,
+  add column if not exists rate_window_seconds integer,
+  add column if not exists group_max_running integer,
+  add column if not exists group_rate_limit integer,
+  add column if not exists limited boolean generated always as (
+    max_running is not null or rate_limit is not null or group_max_running is not null or group_rate_limit is not null
+  ) stored;
+alter table mcp_jobs.queue_settings drop constraint if exists queue_settings_limits_check;
+alter table mcp_jobs.queue_settings add constraint queue_settings_limits_check check (
+  (max_running is null or max_running > 0)
+  and (rate_limit is null or rate_limit > 0)
+  and (group_max_running is null or group_max_running > 0)
+  and (group_rate_limit is null or group_rate_limit > 0)
+  and ((rate_limit is null and group_rate_limit is null) = (rate_window_seconds is null))
+  and (rate_window_seconds is null or rate_window_seconds > 0)
+);
+comment on column mcp_jobs.queue_settings.max_running is 'At most this many running jobs of the queue, across all workers.';
+comment on column mcp_jobs.queue_settings.rate_limit is 'At most this many run starts of the queue in any rate_window_seconds.';
+comment on column mcp_jobs.queue_settings.group_max_running is 'At most this many running jobs per group_key.';
+comment on column mcp_jobs.queue_settings.group_rate_limit is 'At most this many run starts per group_key in any rate_window_seconds.';
+comment on column mcp_jobs.queue_settings.limited is 'Whether any limit is set (claims of a limited queue take its row lock).';
+
+create table if not exists mcp_jobs_private.run_starts (
+  queue       text not null,
+  group_key   text,
+  started_at  timestamptz not null
+);
+comment on table mcp_jobs_private.run_starts is
+  'Run starts of rate-limited queues within their window (claims prune older rows).';
+create index if not exists run_starts_queue_idx on mcp_jobs_private.run_starts (queue, started_at);
+create index if not exists run_starts_group_idx on mcp_jobs_private.run_starts (queue, group_key, started_at)
+  where group_key is not null;
+alter table mcp_jobs_private.run_starts enable row level security;
+revoke all on mcp_jobs_private.run_starts from public;
+
+-- ------------------------------------------------------------------------------------------------------------
+-- Fewer writes per job
+-- ------------------------------------------------------------------------------------------------------------
+
+alter table mcp_jobs.job_runs add column if not exists retry_at timestamptz;
+comment on table mcp_jobs.job_runs is
+  'One row per ended run (attempt) of a job, written when it ends; the running run is the job row (run_id, worker_id, started_at).';
+comment on column mcp_jobs.job_runs.retry_at is 'When the job runs again after this run (a failed run that is retried).';
+comment on table mcp_jobs.job_events is
+  'What a job''s rows do not record: logs, progress, cancellations, requeues. get_job merges in the lifecycle '
+  '(enqueued, started, completed, failed, retry_scheduled, dead_lettered, lease_expired), derived from the rows.';
+
+-- 0.1.0's lifecycle events: what the rows cannot derive (retry times, the run a dead letter ended) moves to the rows,
+-- then they go
+update mcp_jobs.job_runs r
+set retry_at = (e.data ->> 'next_attempt_at')::timestamptz
+from mcp_jobs.job_events e
+where e.run_id = r.id and e.event_type = 'retry_scheduled' and r.retry_at is null;
+
+-- ------------------------------------------------------------------------------------------------------------
+-- Dead letters keep their job's settings
+-- ------------------------------------------------------------------------------------------------------------
+
+alter table mcp_jobs.dead_letter_queue
+  add column if not exists priority integer,
+  add column if not exists max_retries integer,
+  add column if not exists retry_delay_seconds integer,
+  add column if not exists group_key text,
+  add column if not exists run_id uuid;
+comment on column mcp_jobs.dead_letter_queue.run_id is 'The run that failed last (its job_runs row).';
+update mcp_jobs.dead_letter_queue d
+set priority = j.priority, max_retries = j.max_retries, retry_delay_seconds = j.retry_delay_seconds, group_key = j.group_key
+from mcp_jobs.jobs j
+where j.id = d.job_id and d.priority is null;
+update mcp_jobs.dead_letter_queue d
+set run_id = e.run_id
+from mcp_jobs.job_events e
+where e.event_type = 'dead_lettered' and e.job_id = d.job_id and e.data ->> 'dead_letter_id' = d.id::text and d.run_id is null;
+
+delete from mcp_jobs.job_events e
+where e.event_type in ('enqueued', 'started', 'completed', 'failed', 'lease_expired', 'retry_scheduled', 'dead_lettered');
+delete from mcp_jobs.job_runs r where r.status = 'running';
+
+drop index if exists mcp_jobs.jobs_source_status_idx;
+drop index if exists mcp_jobs.job_events_created_at_idx;
+
+do $$ begin perform mcp_jobs_private.secure_functions(); end $$;
