@@ -5,8 +5,9 @@ const request = $('Read Request').all().map((item) => item.json);
 const { action, route } = request[0];
 const items = $input.all().map((item) => item.json);
 
-// Which parts of the page the queue operations of this template serve (see dashboard/README.md).
-const FEATURES = { search: false, sortByPriority: false, waitingFilter: false, throughput: false, deadLetterGroups: false };
+// Which parts of the page the queue operations of this template serve (see dashboard/README.md). fastOverview:
+// the stats come from an operation that stays fast on big queues (Queue → Get Stats reads every job twice).
+const FEATURES = { search: false, sortByPriority: false, waitingFilter: false, throughput: false, deadLetterGroups: false, fastOverview: false };
 
 const statusOf = (message) =>
 	/not found/i.test(message) ? 404
@@ -15,8 +16,11 @@ const statusOf = (message) =>
 				: 500;
 const respond = (status, body) => [{ json: { status, body } }];
 const fail = (messages, status = statusOf(messages[0])) => respond(status, { ok: false, action, errors: messages });
+// A failed call is an item with only `error`; results always carry `id` (jobs, dead letters), `job` (get) or
+// `queue` (stats, pause, resume), and may have an `error` of their own (a job's last error).
+const isFailure = (row) => typeof row.error === 'string' && !('id' in row) && !('job' in row) && !('queue' in row);
 const rows = () => items.filter((row) => row.id !== undefined);
-const firstError = items.find((row) => typeof row.error === 'string');
+const firstError = items.find(isFailure);
 const nextCursor = (list, limit) => (list.length === limit ? String(list[list.length - 1].seq) : null);
 // The table shows no payload or result: the row opens the job for those (keeps a page small).
 const listed = (job) => {
@@ -27,7 +31,7 @@ const listed = (job) => {
 if (route === 'invalid') return fail(request[0].errors, 400);
 
 if (action === 'requeue' || action === 'resolve') {
-	const results = items.map((row, i) => ({ id: request[i].id, ok: typeof row.error !== 'string', error: row.error, jobId: row.job_id ?? row.id }));
+	const results = items.map((row, i) => (isFailure(row) ? { id: request[i].id, ok: false, error: row.error } : { id: request[i].id, ok: true, jobId: row.job_id ?? row.id }));
 	const done = results.filter((r) => r.ok).length;
 	return respond(done === results.length ? 200 : done === 0 ? statusOf(results[0].error) : 207, {
 		ok: done === results.length,

@@ -1,5 +1,5 @@
 // DOM building without HTML strings: every value from the queue becomes a text node, never markup.
-// (The page has no innerHTML, insertAdjacentHTML or document.write; test/dashboard checks that.)
+// Nothing in the page parses a string as markup or code (test/dashboard/dashboard.test.ts checks the source).
 
 const byId = (id) => document.getElementById(id);
 
@@ -12,14 +12,17 @@ function append(parent, children) {
 	return parent;
 }
 
+const MARKUP_PROPS = /^(inner|outer)HTML$|^srcdoc$|^on./;
+
 /**
  * h('td', { className: 'num', title: '…' }, 'text', otherNode). Props are set as DOM properties, except
- * `dataset` (an object) and `on` (event listeners); there is no way to pass markup.
+ * `dataset` (an object) and `on` (event listeners); props that would take markup or code are refused.
  */
 function h(tag, props, ...children) {
 	const el = document.createElement(tag);
 	for (const [key, value] of Object.entries(props ?? {})) {
 		if (value === undefined || value === null) continue;
+		if (MARKUP_PROPS.test(key)) throw new Error(`h(): the prop ${key} is not allowed`);
 		if (key === 'dataset') Object.assign(el.dataset, value);
 		else if (key === 'on') for (const [event, fn] of Object.entries(value)) el.addEventListener(event, fn);
 		else el[key] = value;

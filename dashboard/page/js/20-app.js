@@ -18,7 +18,7 @@ async function loadThroughput() {
 	renderThroughput(body.buckets);
 }
 
-/** Reloads the overview, the visible view and the open job; a refresh asked for while one runs runs after it. */
+/** Reloads what is on screen (the visible view and the open job); a refresh asked for while one runs runs after it. */
 function refresh() {
 	if (app.pending) {
 		app.again = true;
@@ -39,7 +39,8 @@ function refresh() {
 
 async function refreshOnce() {
 	const started = performance.now();
-	const tasks = [loadOverview()];
+	const tasks = [];
+	if (app.view === 'overview') tasks.push(loadOverview());
 	if (app.view === 'overview' && Date.now() - app.throughputAt > THROUGHPUT_MS) tasks.push(loadThroughput());
 	if (app.view === 'jobs') tasks.push(loadJobs());
 	if (app.view === 'dead-letters') tasks.push(loadDeadLetters());
@@ -65,12 +66,12 @@ function schedule() {
 	app.timer = setTimeout(() => (document.hidden ? schedule() : refresh()), REFRESH_MS);
 }
 
-/** While the open job is queued or running, follow it every second (a job's status updating live). */
+/** While the open job is queued or running, follow it every second (a job's status updating live), unless refresh is off. */
 function watchOpenJob() {
 	clearTimeout(app.watchTimer);
 	app.watchTimer = setTimeout(async () => {
 		const job = jobPanel.job;
-		if (session.key && job && !document.hidden && (job.status === 'queued' || job.status === 'running') && !app.pending) {
+		if (session.key && job && byId('auto-refresh').checked && !document.hidden && (job.status === 'queued' || job.status === 'running') && !app.pending) {
 			const before = job.status;
 			await loadJob().catch(() => undefined);
 			if (jobPanel.job && jobPanel.job.status !== before) refresh();
