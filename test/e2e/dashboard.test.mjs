@@ -129,8 +129,8 @@ test('an API error is shown in words: cancelling a job that was cancelled meanwh
 	await page.click('#job-cancel');
 	await assertNotice(/Could not cancel job .*: job .* is already cancelled: only queued or running jobs can be cancelled/, 'bad');
 	await page.locator('#job-body .badge.cancelled').first().waitFor(); // and the refresh after the action shows why
-	await page.check('#auto-refresh');
 	await page.click('#job-close');
+	await page.check('#auto-refresh');
 }));
 
 test('dead letters: grouped by final error; requeue one, resolve two with notes (bulk)', guard(async () => {
