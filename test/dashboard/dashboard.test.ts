@@ -1,6 +1,6 @@
 // The jobs dashboard template without n8n: the committed template is a fresh build of dashboard/, its
 // wiring (every action served by a package node, CORS for the sandboxed page), the page's source never
-// turns data into markup, and the two Code nodes' request checks and responses. The page itself runs in a
+// turns data into markup, and the request checks and responses of its two expressions. The page itself runs in a
 // real n8n and browser in test/e2e/dashboard.test.mjs.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -52,16 +52,19 @@ describe('workflows/jobs-dashboard.json', () => {
 		const routes = node('Route').parameters.rules.values.map((r: { outputKey: string }) => r.outputKey);
 		expect(routes).toEqual(['invalid', 'overview', 'jobs', 'job', 'cancel', 'retry', 'deadLetters', 'requeue', 'resolve', 'pause', 'resume', 'enqueue']);
 		const outputs = targets('Route');
-		expect(outputs[0]).toEqual(['Build Response']);
-		for (const [i, [served]] of outputs.slice(1).entries()) {
+		expect(outputs[0]).toEqual(['Collect Results']);
+		for (const [i, [first]] of outputs.slice(1).entries()) {
+			// the bulk actions pass a Split Out node first
+			const served = node(first).type === 'n8n-nodes-base.splitOut' ? targets(first)[0][0] : first;
 			const queueNode = node(served);
 			expect([routes[i + 1], queueNode.type]).toEqual([routes[i + 1], expect.stringMatching(/^n8n-nodes-supabase-jobs\.(jobQueue|enqueueJob)$/)]);
 			expect(queueNode.onError).toBe('continueRegularOutput');
-			expect(targets(served)).toEqual([['Build Response']]);
+			expect(targets(served)).toEqual([['Collect Results']]);
 		}
+		expect(targets('Collect Results')).toEqual([['Build Response']]);
 		expect(targets('Build Response')).toEqual([['Respond']]);
 		const types = new Set(template.nodes.map((n) => n.type));
-		expect([...types].filter((t) => !/^n8n-nodes-base\.(webhook|respondToWebhook|code|switch|stickyNote)$|^n8n-nodes-supabase-jobs\./.test(t))).toEqual([]);
+		expect([...types].filter((t) => !/^n8n-nodes-base\.(webhook|respondToWebhook|set|switch|splitOut|aggregate|stickyNote)$|^n8n-nodes-supabase-jobs\./.test(t))).toEqual([]);
 	});
 
 	test('keeps no data of successful executions (the page polls every few seconds)', () => {
@@ -97,61 +100,57 @@ describe('the dashboard page', () => {
 	});
 });
 
-describe('Read Request (Code node)', () => {
+describe('Read Request (expression)', () => {
 	const code = read('dashboard', 'server', 'read-request.js');
-	const readRequest = (body: unknown) =>
-		(runInNewContext(`(() => {\n${code}\n})()`, { $input: { first: () => ({ json: { body } }) } }) as Array<{ json: Record<string, any> }>).map((i) => i.json);
+	const readRequest = (body: unknown) => runInNewContext(`(() => {\n${code}\n})()`, { $input: { first: () => ({ json: { body } }) } }) as Record<string, any>;
 
 	test('routes a valid action with its defaults', () => {
-		expect(readRequest({ action: 'overview' })).toEqual([{ route: 'overview', action: 'overview', windowHours: 24 }]);
-		expect(readRequest({ action: 'jobs', queue: ' mail ', cursor: '120' })).toEqual([
-			{ route: 'jobs', action: 'jobs', queue: 'mail', status: '', source: '', jobType: '', limit: 50, beforeSeq: 120 },
-		]);
+		expect(readRequest({ action: 'overview' })).toEqual({ route: 'overview', action: 'overview', windowHours: 24 });
+		expect(readRequest({ action: 'jobs', queue: ' mail ', cursor: '120' })).toEqual({
+			route: 'jobs', action: 'jobs', queue: 'mail', status: '', source: '', jobType: '', limit: 50, beforeSeq: 120,
+		});
 	});
 
 	test('names every bad field', () => {
-		expect(readRequest('text')[0].errors).toEqual(['the body must be a JSON object like {"action": "overview"}, sent with Content-Type: application/json']);
-		expect(readRequest({ action: 'drop' })[0].errors[0]).toMatch(/^action must be one of overview, jobs, .*, got "drop"$/);
-		expect(readRequest({ action: 'jobs', status: 'done', limit: 0, sort: 'x' })[0].errors).toEqual([
+		expect(readRequest('text').errors).toEqual(['the body must be a JSON object like {"action": "overview"}, sent with Content-Type: application/json']);
+		expect(readRequest({ action: 'drop' }).errors[0]).toMatch(/^action must be one of overview, jobs, .*, got "drop"$/);
+		expect(readRequest({ action: 'jobs', status: 'done', limit: 0, sort: 'x' }).errors).toEqual([
 			'unknown field "sort" for jobs: it takes queue, status, source, jobType, limit, cursor',
 			'status must be one of queued, running, completed, failed, cancelled, got "done"',
 			'limit must be a whole number from 1 to 200; default 50',
 		]);
-		expect(readRequest({ action: 'enqueue', payload: [1], runAt: 'soon', priority: 1.5 })[0].errors).toEqual([
+		expect(readRequest({ action: 'enqueue', payload: [1], runAt: 'soon', priority: 1.5 }).errors).toEqual([
 			'source is required, e.g. "dashboard"',
 			'jobType is required, e.g. "discovery"',
 			'priority must be a whole number from 0 to 1000000; default 5',
 			'payload must be a JSON object, e.g. {"projectId": "xyz123"}',
 			'runAt must be an ISO 8601 time, e.g. "2026-02-01T00:00:00Z", got "soon"',
 		]);
-		expect(readRequest({ action: 'cancel', id: 'abc' })[0]).toMatchObject({ route: 'invalid', errors: ['id must be a job id (a UUID), got "abc"'] });
+		expect(readRequest({ action: 'cancel', id: 'abc' })).toMatchObject({ route: 'invalid', errors: ['id must be a job id (a UUID), got "abc"'] });
 	});
 
-	test('turns a bulk dead letter action into one item per distinct id', () => {
+	test('keeps the distinct ids of a bulk dead letter action (a Split Out node makes one item of each)', () => {
 		const a = '11111111-1111-4111-8111-111111111111';
 		const b = '22222222-2222-4222-8222-222222222222';
-		expect(readRequest({ action: 'resolve', ids: [a, b, a], notes: 'fixed' })).toEqual([
-			{ route: 'resolve', action: 'resolve', by: 'dashboard', notes: 'fixed', id: a },
-			{ route: 'resolve', action: 'resolve', by: 'dashboard', notes: 'fixed', id: b },
-		]);
-		expect(readRequest({ action: 'requeue', ids: [] })[0].errors).toEqual(['ids is required: a list of 1 to 500 dead letter ids (UUIDs)']);
+		expect(readRequest({ action: 'resolve', ids: [a, b, a], notes: 'fixed' })).toEqual({ route: 'resolve', action: 'resolve', ids: [a, b], by: 'dashboard', notes: 'fixed' });
+		expect(readRequest({ action: 'requeue', ids: [] }).errors).toEqual(['ids is required: a list of 1 to 500 dead letter ids (UUIDs)']);
 	});
 });
 
-describe('Build Response (Code node)', () => {
+describe('Build Response (expression)', () => {
 	const code = read('dashboard', 'server', 'build-response.js');
-	const respond = (request: Array<Record<string, unknown>>, output: Array<Record<string, unknown>>) =>
-		(runInNewContext(`(() => {\n${code}\n})()`, {
-			$: () => ({ all: () => request.map((json) => ({ json })) }),
-			$input: { all: () => output.map((json) => ({ json })) },
-		}) as Array<{ json: { status: number; body: Record<string, any> } }>)[0].json;
+	const respond = (request: Record<string, unknown>, output: Array<Record<string, unknown>>) =>
+		runInNewContext(`(() => {\n${code}\n})()`, { $: () => ({ first: () => ({ json: request }) }), $json: { data: output } }) as {
+			status: number;
+			body: Record<string, any>;
+		};
 
 	test('answers a bad request with 400 and its messages', () => {
-		expect(respond([{ route: 'invalid', action: 'jobs', errors: ['limit must be …'] }], [])).toEqual({ status: 400, body: { ok: false, action: 'jobs', errors: ['limit must be …'] } });
+		expect(respond({ route: 'invalid', action: 'jobs', errors: ['limit must be …'] }, [])).toEqual({ status: 400, body: { ok: false, action: 'jobs', errors: ['limit must be …'] } });
 	});
 
 	test('maps queue errors to 404 and 409', () => {
-		const cancel = [{ route: 'cancel', action: 'cancel', id: 'x' }];
+		const cancel = { route: 'cancel', action: 'cancel', id: 'x' };
 		expect(respond(cancel, [{ error: 'job x not found: check the job id' }]).status).toBe(404);
 		expect(respond(cancel, [{ error: 'job x is already completed: only queued or running jobs can be cancelled' }]).status).toBe(409);
 		expect(respond(cancel, [{ error: 'connection refused' }]).status).toBe(500);
@@ -159,14 +158,14 @@ describe('Build Response (Code node)', () => {
 	});
 
 	test('lists without payloads, with the next cursor when the page is full', () => {
-		const request = [{ route: 'jobs', action: 'jobs', limit: 2 }];
+		const request = { route: 'jobs', action: 'jobs', limit: 2 };
 		const jobs = [{ id: 'a', seq: 9, payload: { big: 1 }, result: null, status: 'queued' }, { id: 'b', seq: 7, payload: {}, result: {}, status: 'failed' }];
 		expect(respond(request, jobs).body).toEqual({ ok: true, action: 'jobs', jobs: [{ id: 'a', seq: 9, status: 'queued' }, { id: 'b', seq: 7, status: 'failed' }], nextCursor: '7' });
 		expect(respond(request, [{}]).body).toEqual({ ok: true, action: 'jobs', jobs: [], nextCursor: null }); // alwaysOutputData's empty item
 	});
 
 	test('reports a bulk action per dead letter: 207 when some failed', () => {
-		const request = [{ route: 'requeue', action: 'requeue', id: 'd1' }, { route: 'requeue', action: 'requeue', id: 'd2' }];
+		const request = { route: 'requeue', action: 'requeue', ids: ['d1', 'd2'] };
 		// a requeued job keeps its last error: that is not a failure of the requeue
 		expect(respond(request, [{ id: 'j1', status: 'queued', error: 'boom' }, { error: 'dead letter d2 was already resolved at … by admin' }])).toEqual({
 			status: 207,
