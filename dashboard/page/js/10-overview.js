@@ -9,7 +9,8 @@ function renderQueues(queues) {
 	const rows = queues.map((q) =>
 		h('tr', { dataset: { queue: q.queue } },
 			h('td', null, h('strong', null, q.queue)),
-			h('td', null, q.processing_enabled ? badge('active') : [badge('paused'), q.paused_reason ? h('div', { className: 'muted' }, q.paused_reason) : null]),
+			h('td', null, q.processing_enabled ? badge('active') : [badge('paused'), q.paused_reason ? h('div', { className: 'muted' }, q.paused_reason) : null],
+				limits(q) ? h('div', { className: 'muted', dataset: { field: 'limits' } }, limits(q)) : null),
 			h('td', { className: 'num', dataset: { field: 'due' } }, count(q.due)),
 			h('td', { className: 'num', dataset: { field: 'waiting' } }, count(q.scheduled ?? q.waiting)),
 			h('td', { className: 'num', dataset: { field: 'running' } }, count(q.running), Number(q.stuck_running) ? h('div', { className: 'error' }, `${count(q.stuck_running)} stuck`) : null),
@@ -30,6 +31,17 @@ function renderQueues(queues) {
 	const running = queues.filter((q) => q.processing_enabled).map((q) => q.queue);
 	fill(select, running.map((name) => h('option', { value: name, selected: name === chosen }, name)));
 	fill(byId('queue-names'), queues.map((q) => h('option', { value: q.queue })));
+}
+
+/** The queue's flow control limits (set_queue_limits), when the queue has any: "≤ 5 running · 100 per 60 s". */
+function limits(q) {
+	const parts = [];
+	if (q.max_running) parts.push(`≤ ${count(q.max_running)} running`);
+	if (q.rate_limit) parts.push(`${count(q.rate_limit)} per ${count(q.rate_window_seconds)} s`);
+	if (q.group_max_running) parts.push(`≤ ${count(q.group_max_running)} running per group`);
+	if (q.group_rate_limit) parts.push(`${count(q.group_rate_limit)} per group per ${count(q.rate_window_seconds)} s`);
+	if (Number(q.waiting_on_limit)) parts.push(`${count(q.waiting_on_limit)} held back by the limits`);
+	return parts.join(' · ');
 }
 
 function choosePauseQueue(queue) {
