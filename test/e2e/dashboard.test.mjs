@@ -212,6 +212,16 @@ test('job content with markup is shown as text and never runs', guard(async () =
 	assert.deepEqual(problems, [], 'no page errors or CSP violations');
 }));
 
+test('Lock forgets the key: back to the bare prompt, nothing of the queue left in the page', guard(async () => {
+	await page.click('.tab[data-view=overview]');
+	await page.locator('#queues-table tbody tr').first().waitFor();
+	await page.click('#lock');
+	await page.waitForSelector('#key-prompt:not([hidden])');
+	assert.equal(await page.isVisible('#app'), false);
+	assert.equal(await page.locator('#app td, #app li, #job-body *, #pause-queue option, #queue-names option, #throughput *').count(), 0);
+	assert.equal(await page.inputValue('#key-input'), '');
+}));
+
 test(`${VOLUME.toLocaleString('en')} jobs: first paint and refresh times`, { timeout: 20 * 60_000 }, guard(async () => {
 	const t0 = Date.now();
 	await seedVolume(db(), 'volume', VOLUME);

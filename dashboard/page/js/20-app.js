@@ -126,7 +126,9 @@ function lock(message = '') {
 	clearTimeout(app.timer);
 	clearTimeout(app.watchTimer);
 	closeJob();
-	for (const id of ['queues-table', 'throughput', 'jobs-table', 'groups-table', 'dead-letters-table', 'job-body', 'notice', 'refresh-status']) fill(byId(id));
+	const shown = ['queues-table', 'pause-queue', 'queue-names', 'throughput', 'jobs-table', 'jobs-page', 'groups-hint', 'groups-table', 'dead-letters-table', 'job-title', 'job-body', 'notice', 'refresh-status'];
+	for (const id of shown) fill(byId(id));
+	byId('notice').hidden = true;
 	Object.assign(jobsView, { rows: [], cursors: [null] });
 	Object.assign(deadLetters, { rows: [], selected: new Set() });
 	byId('app').hidden = true;
