@@ -50,7 +50,6 @@ async function refreshOnce() {
 	performance.measure('dashboard:refresh', { start: started, duration: ms });
 	const status = byId('refresh-status');
 	if (failures.some((e) => e instanceof ApiError && (e.status === 401 || e.status === 403))) return lock('The API key is no longer accepted: enter it again.');
-	status.dataset.ms = String(ms);
 	if (failures.length) {
 		status.className = 'error';
 		fill(status, `Refresh failed at ${new Date().toLocaleTimeString()}: ${failures[0] instanceof ApiError ? failures[0].messages.join(' · ') : failures[0].message}`);
