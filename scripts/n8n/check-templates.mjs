@@ -21,7 +21,7 @@ import { freePorts, waitUntil } from './util.mjs';
 
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');
-const ALL = ['instant-worker.json', 'scheduled-worker.json', 'enqueue-http-api.json', 'dlq-alerting.json', 'maintenance.json', 'error-handler.json'];
+const ALL = ['instant-worker.json', 'scheduled-worker.json', 'enqueue-http-api.json', 'dlq-alerting.json', 'maintenance.json', 'error-handler.json', 'jobs-dashboard.json'];
 
 let passed = 0;
 const check = (ok, message) => {
@@ -42,7 +42,7 @@ try {
 	db = new Client({ connectionString: stack.queueUrl });
 	await db.connect();
 	const ctx = { stack, api: stack.api, db, hook: webhookCaller(stack), wf: (f) => stack.workflows[f].id };
-	for (const scenario of [httpApi, instantWorker, unknownJobType, scheduledWorker, errorHandler, alerts, maintenance]) {
+	for (const scenario of [httpApi, dashboard, instantWorker, unknownJobType, scheduledWorker, errorHandler, alerts, maintenance]) {
 		console.log(`\n== ${scenario.name}`);
 		await scenario(ctx);
 	}
@@ -83,6 +83,18 @@ async function httpApi({ hook }) {
 	const cancel = await hook('DELETE', `jobs?id=${later.body.jobId}`);
 	check(cancel.status === 200 && cancel.body.status === 'cancelled', 'DELETE /jobs?id= → 200 cancelled');
 	check((await hook('DELETE', `jobs?id=${later.body.jobId}`)).status === 409, 'DELETE again → 409');
+}
+
+async function dashboard({ hook }) {
+	// the page in a browser is tested in test/e2e/dashboard.test.mjs; here: it is served, and its API answers
+	const page = await fetch(`${baseUrlOf(hook)}/webhook/jobs/dashboard`);
+	const html = await page.text();
+	check(page.status === 200 && /^text\/html/.test(page.headers.get('content-type')) && html.includes('<title>Jobs dashboard</title>'), 'GET /jobs/dashboard → 200, the page as HTML');
+	check((await hook('POST', 'jobs/dashboard/api', { action: 'overview' }, {})).status === 403, 'dashboard API without the X-API-Key header → 403');
+	const overview = await hook('POST', 'jobs/dashboard/api', { action: 'overview' });
+	check(overview.status === 200 && overview.body.ok === true && Array.isArray(overview.body.queues), `dashboard API overview → 200 with ${overview.body.queues?.length} queue(s)`);
+	const bad = await hook('POST', 'jobs/dashboard/api', { action: 'job', id: 'nope' });
+	check(bad.status === 400 && /id must be a job id/.test(bad.body.errors?.[0]), `dashboard API bad id → 400: ${bad.body.errors?.[0]}`);
 }
 
 async function instantWorker({ hook, db }) {

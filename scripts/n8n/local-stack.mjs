@@ -21,7 +21,7 @@ const require = createRequire(import.meta.url);
 export const JOBS_CREDENTIAL = { name: 'Supabase Jobs account', type: 'supabaseJobsApi' };
 export const HEADER_CREDENTIAL = { name: 'Jobs API header auth', type: 'httpHeaderAuth', header: 'X-API-Key' };
 /** Templates `npm start` activates (the error handler needs no activation; alerts and maintenance are opt-in). */
-export const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue-http-api.json'];
+export const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue-http-api.json', 'jobs-dashboard.json'];
 
 /**
  * @typedef {object} LocalStack

@@ -12,6 +12,7 @@ export function printReady(stack, { stateDir, out = (text) => console.log(text) 
 	const line = '-'.repeat(78);
 	const short = (w) => w.name.replace(/^Supabase Jobs: /, '');
 	const errorHandler = stack.workflows['error-handler.json'];
+	const dashboard = stack.workflows['jobs-dashboard.json'];
 	const others = Object.values(stack.workflows).filter((w) => w !== errorHandler);
 	const active = others.filter((w) => w.active).map(short);
 	const inactive = others.filter((w) => !w.active).map(short);
@@ -25,6 +26,7 @@ export function printReady(stack, { stateDir, out = (text) => console.log(text) 
 			' Ready: n8n with n8n-nodes-supabase-jobs, its credentials and the workflow templates',
 			line,
 			` Editor     ${stack.n8n.url}`,
+			...(dashboard?.active ? [` Dashboard  ${base}/webhook/jobs/dashboard  (API key ${key})`] : []),
 			` Login      ${stack.n8n.owner.email}`,
 			` Password   ${stack.n8n.owner.password}`,
 			` Queue DB   ${db}  (schema mcp_jobs)`,

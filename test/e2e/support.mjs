@@ -17,6 +17,7 @@ export const TEMPLATES = [
 	'dlq-alerting.json',
 	'maintenance.json',
 	'error-handler.json',
+	'jobs-dashboard.json',
 ];
 
 /**
