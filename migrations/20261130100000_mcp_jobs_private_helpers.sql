@@ -79,7 +79,7 @@ $$;
 -- 'infinity' or 4713 BC fails: 0.1.0 accepted them, and get_queue_stats then failed for every queue).
 create or replace function mcp_jobs_private.time_problem(p_at timestamptz, p_label text)
 returns text
-language plpgsql immutable
+language plpgsql stable
 set search_path = ''
 as $$
 begin
@@ -93,24 +93,20 @@ $$;
 -- item_problem: the first thing wrong with one JSON item of a call, or null: it must be an object with only the
 -- fields p_known, those in p_required present and not blank, and every field by its rule (the same rule for a field
 -- name in every function). Fields are named p_prefix || name: 'p_jobs[3].lease_seconds', or 'p_lease_seconds' for a
--- single-item call.
+-- single-item call. It runs for every item of every batch: one CASE per field, messages built only on failure.
 create or replace function mcp_jobs_private.item_problem(
   p_item jsonb, p_prefix text, p_known text[], p_required text[] default '{}'
 ) returns text
-language plpgsql immutable
+language plpgsql stable
 set search_path = ''
 as $$
 declare
   v_field text;
   v_value jsonb;
-  v_type text;
   v_text text;
-  v_num numeric;
-  v_min numeric;
-  v_max numeric;
-  v_label text;
+  v_problem text;
 begin
-  if p_item is null or jsonb_typeof(p_item) <> 'object' then
+  if jsonb_typeof(p_item) is distinct from 'object' then
     return format('%s must be a JSON object with %s, got %s',
                   rtrim(p_prefix, '.'), array_to_string(p_known, ', '), mcp_jobs_private.shown(p_item));
   end if;
@@ -122,88 +118,108 @@ begin
 
   foreach v_field in array p_known loop
     v_value := p_item -> v_field;
-    v_type := coalesce(jsonb_typeof(v_value), 'null');
-    v_label := p_prefix || v_field;
-    v_text := case when v_type = 'string' then v_value #>> '{}' end;
-    if v_field = any (p_required) and (v_type = 'null' or btrim(v_text) = '') then
-      return format('%s is required: %s', v_label, case
-        when v_field in ('job_id', 'dead_letter_id') then 'pass an id (UUID)'
-        when v_field = 'source' then 'pass a non-empty text, e.g. ''n8n'''
-        when v_field = 'job_type' then 'pass a non-empty text, e.g. ''send_email'''
-        else 'pass a value' end);
+    v_text := case when jsonb_typeof(v_value) = 'string' then v_value #>> '{}' end;
+    if v_value is null or v_value = 'null'::jsonb or (btrim(v_text) = '' and v_field = any (p_required)) then
+      if v_field = any (p_required) then
+        return format('%s%s is required: %s', p_prefix, v_field, case
+          when v_field in ('job_id', 'dead_letter_id') then 'pass an id (UUID)'
+          when v_field = 'source' then 'pass a non-empty text, e.g. ''n8n'''
+          when v_field = 'job_type' then 'pass a non-empty text, e.g. ''send_email'''
+          else 'pass a value' end);
+      end if;
+      continue;
     end if;
-    continue when v_type = 'null';
 
-    if v_field in ('job_id', 'run_id', 'dead_letter_id') then
-      if v_text is null or v_text !~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$' then
-        return format('%s must be an id (UUID), got %s', v_label, mcp_jobs_private.shown(v_value));
-      end if;
+    v_problem := case
+      when v_field in ('job_id', 'run_id', 'dead_letter_id') then
+        case when v_text ~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$' then null
+             else format('%s%s must be an id (UUID), got %s', p_prefix, v_field, mcp_jobs_private.shown(v_value)) end
 
-    elsif v_field in ('queue', 'source', 'job_type', 'worker_id', 'idempotency_key', 'group_key', 'message', 'reason',
-                      'requeued_by', 'resolved_by', 'resolution_notes') then
-      if v_text is null then
-        return format('%s must be a text (JSON string), got %s', v_label, mcp_jobs_private.shown(v_value));
-      end if;
-      if v_field = 'worker_id' and btrim(v_text) = '' then
-        return format('%s is blank: pass the worker id that claimed the job, or leave it out (null) to skip the '
-                      'holder check', v_label);
-      end if;
-      v_max := case when v_field in ('queue', 'source', 'job_type', 'worker_id') then 200
-                    when v_field in ('idempotency_key', 'group_key') then 500
-                    else 10000 end;
-      if length(v_text) > v_max then
-        return format('%s is %s characters long; at most %s are allowed', v_label, length(v_text), v_max);
-      end if;
+      when v_field in ('queue', 'source', 'job_type', 'worker_id', 'idempotency_key', 'group_key', 'message', 'reason',
+                       'requeued_by', 'resolved_by', 'resolution_notes') then
+        case when v_text is null then
+               format('%s%s must be a text (JSON string), got %s', p_prefix, v_field, mcp_jobs_private.shown(v_value))
+             when v_field = 'worker_id' and btrim(v_text) = '' then
+               format('%s%s is blank: pass the worker id that claimed the job, or leave it out (null) to skip the '
+                      'holder check', p_prefix, v_field)
+             when length(v_text) > case when v_field in ('queue', 'source', 'job_type', 'worker_id') then 200
+                                        when v_field in ('idempotency_key', 'group_key') then 500 else 10000 end then
+               format('%s%s is %s characters long; at most %s are allowed', p_prefix, v_field, length(v_text),
+                      case when v_field in ('queue', 'source', 'job_type', 'worker_id') then 200
+                           when v_field in ('idempotency_key', 'group_key') then 500 else 10000 end)
+        end
 
-    elsif v_field in ('priority', 'max_retries', 'retry_delay_seconds', 'lease_seconds', 'progress', 'event_limit') then
-      v_min := case v_field when 'lease_seconds' then 1 else 0 end;
-      v_max := case v_field when 'priority' then 1000000 when 'max_retries' then 1000 when 'retry_delay_seconds' then 2592000
-                            when 'lease_seconds' then 86400 when 'progress' then 100 else 10000 end;
-      v_num := case
-        when v_type = 'number' then v_value::numeric
-        when v_text ~ '^\s*[+-]?[0-9]{1,15}\s*$' then v_text::numeric
-      end;
-      if v_num is null or v_num <> trunc(v_num) or v_num < v_min or v_num > v_max then
-        return format('%s must be a whole number from %s to %s, got %s', v_label, v_min, v_max, mcp_jobs_private.shown(v_value));
-      end if;
+      when v_field in ('priority', 'max_retries', 'retry_delay_seconds', 'lease_seconds', 'progress', 'event_limit') then
+        mcp_jobs_private.whole_number_problem(v_value, p_prefix || v_field,
+          case v_field when 'lease_seconds' then 1 else 0 end,
+          case v_field when 'priority' then 1000000 when 'max_retries' then 1000 when 'retry_delay_seconds' then 2592000
+                       when 'lease_seconds' then 86400 when 'progress' then 100 else 10000 end)
 
-    elsif v_field in ('retryable', 'reset_attempts') then
-      if v_type <> 'boolean' and coalesce(v_text, '') not in ('true', 'false') then
-        return format('%s must be true or false, got %s', v_label, mcp_jobs_private.shown(v_value));
-      end if;
+      when v_field in ('retryable', 'reset_attempts') then
+        case when jsonb_typeof(v_value) = 'boolean' or v_text in ('true', 'false') then null
+             else format('%s%s must be true or false, got %s', p_prefix, v_field, mcp_jobs_private.shown(v_value)) end
 
-    elsif v_field = 'scheduled_at' then
-      if v_text is null or length(v_text) > 64 then
-        return format('%s must be an ISO 8601 timestamp such as "2026-02-01T00:00:00Z", got %s', v_label,
-                      mcp_jobs_private.shown(v_value));
-      end if;
-      begin
-        v_text := mcp_jobs_private.time_problem(v_text::timestamptz, v_label);
-      exception when others then
-        v_text := format('%s must be an ISO 8601 timestamp such as "2026-02-01T00:00:00Z", got %s', v_label,
-                         mcp_jobs_private.shown(v_value));
-      end;
-      if v_text is not null then
-        return v_text;
-      end if;
+      when v_field = 'scheduled_at' then
+        mcp_jobs_private.timestamp_problem(v_value, p_prefix || v_field)
 
-    elsif v_field = 'payload' then
-      if v_type <> 'object' then
-        return format('%s must be a JSON object, got %s', v_label, v_type);
-      end if;
+      when v_field = 'payload' then
+        case when jsonb_typeof(v_value) = 'object' then null
+             else format('%s%s must be a JSON object, got %s', p_prefix, v_field, jsonb_typeof(v_value)) end
 
-    elsif v_field = 'data' then
-      if v_type not in ('object', 'array') then
-        return format('%s must be a JSON object or array, got %s', v_label, v_type);
-      end if;
+      when v_field = 'data' then
+        case when jsonb_typeof(v_value) in ('object', 'array') then null
+             else format('%s%s must be a JSON object or array, got %s', p_prefix, v_field, jsonb_typeof(v_value)) end
 
-    elsif v_field = 'event_type' then
-      if coalesce(v_text, '') not in ('', 'log', 'progress') then
-        return format('%s must be ''log'' or ''progress'', got %s', v_label, mcp_jobs_private.shown(v_value));
-      end if;
+      when v_field = 'event_type' then
+        case when coalesce(v_text, '') in ('', 'log', 'progress') then null
+             else format('%s%s must be ''log'' or ''progress'', got %s', p_prefix, v_field, mcp_jobs_private.shown(v_value)) end
+    end;
+    if v_problem is not null then
+      return v_problem;
     end if;
   end loop;
   return null;
+end;
+$$;
+
+-- whole_number_problem: a whole number field must be a JSON number, or a string holding one (at most 15 digits),
+-- within [p_min, p_max]; null when it is.
+create or replace function mcp_jobs_private.whole_number_problem(p_value jsonb, p_label text, p_min numeric, p_max numeric)
+returns text
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_num numeric;
+begin
+  if jsonb_typeof(p_value) = 'number' then
+    v_num := p_value::numeric;
+  elsif jsonb_typeof(p_value) = 'string' and (p_value #>> '{}') ~ '^\s*[+-]?[0-9]{1,15}\s*$' then
+    v_num := (p_value #>> '{}')::numeric;
+  end if;
+  if v_num = trunc(v_num) and v_num between p_min and p_max then
+    return null;
+  end if;
+  return format('%s must be a whole number from %s to %s, got %s', p_label, p_min, p_max, mcp_jobs_private.shown(p_value));
+end;
+$$;
+
+-- timestamp_problem: a time field must be an ISO 8601 timestamp string accepted by time_problem; null when it is.
+create or replace function mcp_jobs_private.timestamp_problem(p_value jsonb, p_label text)
+returns text
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  if jsonb_typeof(p_value) = 'string' and length(p_value #>> '{}') <= 64 then
+    begin
+      return mcp_jobs_private.time_problem((p_value #>> '{}')::timestamptz, p_label);
+    exception when others then
+      null; -- not a timestamp: said below
+    end;
+  end if;
+  return format('%s must be an ISO 8601 timestamp such as "2026-02-01T00:00:00Z", got %s', p_label,
+                mcp_jobs_private.shown(p_value));
 end;
 $$;
 
@@ -232,7 +248,7 @@ $$;
 -- worker_name: a worker id argument by item_problem's worker_id rule (null stays null: no holder check).
 create or replace function mcp_jobs_private.worker_name(p_worker_id text, p_label text default 'p_worker_id')
 returns text
-language plpgsql immutable
+language plpgsql stable
 set search_path = ''
 as $$
 begin

@@ -347,43 +347,6 @@ begin
 end;
 $$;
 
--- start_runs: marks locked queued jobs running for p_worker_id with a new run id and lease, and records the starts of
--- the jobs of p_log_queues (rate-limited) in run_starts. Only the job row is written: the run's own row comes when
--- it ends. Runs start (and end) at clock_timestamp(), not now(): a claim may have waited for a limited queue's lock,
--- and its transaction's start would then precede the end of the run it waited for. Forces the generic plan: for
--- `id = any (p_ids)` the planner otherwise judges the custom plan cheaper and re-plans every claim.
-create or replace function mcp_jobs_private.start_runs(
-  p_ids uuid[], p_worker_id text, p_lease_seconds integer, p_log_queues text[] default '{}'
-) returns setof mcp_jobs.jobs
-language plpgsql volatile
-set search_path = ''
-set plan_cache_mode = force_generic_plan
-set jit = off
-as $$
-#variable_conflict use_column
-begin
-  return query
-    with started as (
-      update mcp_jobs.jobs j
-      set status = 'running',
-          worker_id = p_worker_id,
-          attempts = j.attempts + 1,
-          run_id = gen_random_uuid(),
-          lease_expires_at = clock_timestamp() + make_interval(secs => p_lease_seconds),
-          started_at = clock_timestamp(),
-          progress = null,
-          updated_at = now()
-      where j.id = any (p_ids)
-      returning j.*
-    ),
-    logged as (
-      insert into mcp_jobs_private.run_starts (queue, group_key, started_at)
-      select s.queue, s.group_key, s.started_at from started s where s.queue = any (p_log_queues)
-    )
-    select * from started s order by s.priority, s.scheduled_at, s.seq;
-end;
-$$;
-
 -- ============================================================================================================
 -- Finishing, extending, logging: the batch bodies (p_single names fields p_x, else p_jobs[i].x)
 -- ============================================================================================================
@@ -602,6 +565,8 @@ create or replace function mcp_jobs.claim_next_job(
 language plpgsql volatile
 set search_path = ''
 set jit = off
+-- for `id = any (v_ids)` the planner otherwise judges the custom plan cheaper and re-plans every claim
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_queue text := mcp_jobs_private.queue_name(p_queue);
@@ -661,7 +626,28 @@ begin
       v_ids := v_ids || mcp_jobs_private.pick_free(null, p_job_types, p_limit - cardinality(v_ids));
     end if;
   end if;
-  return query select * from mcp_jobs_private.start_runs(v_ids, p_worker_id, p_lease_seconds, v_log_queues);
+  -- start the runs: only the job row is written (the run's row comes when it ends). Runs start (and end) at
+  -- clock_timestamp(), not now(): this claim may have waited for a limited queue's lock, and its transaction's
+  -- start would then precede the end of the run it waited for.
+  return query
+    with started as (
+      update mcp_jobs.jobs j
+      set status = 'running',
+          worker_id = p_worker_id,
+          attempts = j.attempts + 1,
+          run_id = gen_random_uuid(),
+          lease_expires_at = clock_timestamp() + make_interval(secs => p_lease_seconds),
+          started_at = clock_timestamp(),
+          progress = null,
+          updated_at = now()
+      where j.id = any (v_ids)
+      returning j.*
+    ),
+    logged as (
+      insert into mcp_jobs_private.run_starts (queue, group_key, started_at)
+      select s.queue, s.group_key, s.started_at from started s where s.queue = any (v_log_queues)
+    )
+    select * from started s order by s.priority, s.scheduled_at, s.seq;
 end;
 $$;
 comment on function mcp_jobs.claim_next_job(text, text, text[], integer, integer) is
