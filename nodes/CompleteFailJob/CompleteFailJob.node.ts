@@ -8,7 +8,7 @@ import {
 import type { JobsClient } from '../shared/client';
 import { getJobsClient } from '../shared/credentials';
 import { credentialTest, JOBS_ICON } from '../shared/nodeDescription';
-import { integerParameter, jobIdParameter, jsonObjectParameter, textParameter } from '../shared/parameters';
+import { integerParameter, jobIdParameter, jsonObjectParameter, runIdParameter, textParameter } from '../shared/parameters';
 import { runBatch } from '../shared/runBatch';
 
 type Operation = 'complete' | 'fail' | 'progress' | 'log';
@@ -61,6 +61,15 @@ export class CompleteFailJob implements INodeType {
 				required: true,
 				description: 'ID of the claimed job',
 				hint: 'After other nodes, map it from the claim, e.g. {{ $("Claim Job").item.json.id }}',
+			},
+			{
+				displayName: 'Run ID',
+				name: 'runId',
+				type: 'string',
+				default: '={{ $json.run_id }}',
+				description:
+					'The run_id of the claim. The call then applies only to that run: if its lease expired and the job was claimed again, a late complete, fail or progress report fails (the job was re-claimed) instead of touching the new run. Empty: whatever run the job is in.',
+				hint: 'After other nodes, map it from the claim, e.g. {{ $("Claim Job").item.json.run_id }}',
 			},
 			{
 				displayName: 'Worker ID',
@@ -179,12 +188,17 @@ const operations: Record<Operation, Execute> = {
 	log: async (ctx, client, items) =>
 		await runBatch(ctx, client, 'log_job_events', items, (i) => ({
 			job_id: jobIdParameter(ctx, 'jobId', i),
+			run_id: runIdParameter(ctx, 'runId', i),
 			message: String(ctx.getNodeParameter('message', i, '')),
 			data: jsonObjectParameter(ctx, 'data', 'Data', i),
 		})),
 };
 
-/** The job (and, if set, the worker that must still hold it) an item completes, fails or reports on. */
-function heldJob(ctx: IExecuteFunctions, i: number): { job_id: string; worker_id?: string } {
-	return { job_id: jobIdParameter(ctx, 'jobId', i), worker_id: textParameter(ctx, 'workerId', i) };
+/** The job an item completes, fails or reports on, and (if set) the run and the worker that must still hold it. */
+function heldJob(ctx: IExecuteFunctions, i: number): { job_id: string; run_id?: string; worker_id?: string } {
+	return {
+		job_id: jobIdParameter(ctx, 'jobId', i),
+		run_id: runIdParameter(ctx, 'runId', i),
+		worker_id: textParameter(ctx, 'workerId', i),
+	};
 }

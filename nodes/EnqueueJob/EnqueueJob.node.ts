@@ -88,6 +88,15 @@ export class EnqueueJob implements INodeType {
 						description: 'Do not run before this many seconds from now (ignored when Run At is set)',
 					},
 					{
+						displayName: 'Group Key',
+						name: 'groupKey',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. {{ $json.customerId }}',
+						description:
+							"Jobs with the same key are limited together by the queue's group limits (Job Queue → Queue → Set Limits), e.g. one at a time per customer, in order",
+					},
+					{
 						displayName: 'Idempotency Key',
 						name: 'idempotencyKey',
 						type: 'string',
@@ -169,5 +178,6 @@ function jobSpec(ctx: IExecuteFunctions, items: INodeExecutionData[], i: number)
 	if (options.maxRetries !== undefined) spec.max_retries = options.maxRetries as number;
 	if (options.retryDelaySeconds !== undefined) spec.retry_delay_seconds = options.retryDelaySeconds as number;
 	if (options.idempotencyKey) spec.idempotency_key = String(options.idempotencyKey);
+	if (options.groupKey) spec.group_key = String(options.groupKey);
 	return spec;
 }

@@ -276,10 +276,10 @@ export class ClaimRunner {
 			const { entry, outcome } = finish;
 			if (outcome.kind === 'success') {
 				completes.push(finish);
-				completeItems.push({ job_id: entry.jobId, worker_id: workerId, result: outcome.result });
+				completeItems.push({ job_id: entry.jobId, run_id: entry.runId, worker_id: workerId, result: outcome.result });
 			} else {
 				fails.push(finish);
-				failItems.push({ job_id: entry.jobId, worker_id: workerId, error: outcome.message });
+				failItems.push({ job_id: entry.jobId, run_id: entry.runId, worker_id: workerId, error: outcome.message });
 			}
 		}
 		await send(completes, () => this.client.callBatch('complete_jobs', completeItems));
@@ -296,7 +296,7 @@ export class ClaimRunner {
 		try {
 			const rows = await this.client.callBatch(
 				'heartbeat_jobs',
-				entries.map((e) => ({ job_id: e.jobId, worker_id: workerId, lease_seconds: leaseSeconds })),
+				entries.map((e) => ({ job_id: e.jobId, run_id: e.runId, worker_id: workerId, lease_seconds: leaseSeconds })),
 			);
 			rows.forEach((row, i) => {
 				const entry = entries[i];
@@ -327,7 +327,11 @@ export class ClaimRunner {
 		if (!jobs.length) return;
 		const ids = jobs.map((job) => job.id);
 		try {
-			const rows = await this.client.call('release_jobs', { p_job_ids: ids, p_worker_id: this.settings.workerId });
+			const rows = await this.client.call('release_jobs', {
+				p_job_ids: ids,
+				p_run_ids: jobs.map((job) => String(job.run_id)),
+				p_worker_id: this.settings.workerId,
+			});
 			const refused = rows.filter((row) => row.ok === false);
 			this.ctx.logger.info(
 				`Job Trigger: released ${ids.length - refused.length} claimed job(s) that had not started` +
@@ -342,10 +346,10 @@ export class ClaimRunner {
 	}
 
 	/**
-	 * Runs claims and finishes one at a time. Otherwise a job the workflow itself failed (retry due at once)
-	 * could be claimed again while the trigger's own fail/complete of the old run is on its way, which would
-	 * then finish the new run. A call waits at most LANE_WAIT_MS for the previous one, so a hung connection
-	 * cannot stop the trigger.
+	 * Runs claims and finishes one at a time: a finish then never races the claim of its own job's next run (a
+	 * job the workflow failed, with its retry due at once), and finishes that queue up meanwhile go out as one
+	 * batch. (Such a race could not touch the new run anyway: every finish carries its run id.) A call waits at
+	 * most LANE_WAIT_MS for the previous one, so a hung connection cannot stop the trigger.
 	 */
 	private serial<T>(call: () => Promise<T>): Promise<T> {
 		const previous = this.lane;

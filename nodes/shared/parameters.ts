@@ -26,10 +26,32 @@ export function jsonObjectParameter(ctx: IExecuteFunctions, name: string, label:
 	return value as IDataObject;
 }
 
+/** A parameter's value as trimmed text ('' when unset). */
+function idText(ctx: IExecuteFunctions, name: string, itemIndex: number): string {
+	const raw = ctx.getNodeParameter(name, itemIndex, '', { extractValue: true }) as unknown;
+	return typeof raw === 'string' ? raw.trim() : raw === undefined || raw === null ? '' : String(raw);
+}
+
+/**
+ * Reads an optional run id parameter: the run_id a claim returned, so that the call only applies to that run (a
+ * worker whose lease expired cannot touch the run that replaced it). Undefined when empty; the error names the field.
+ */
+export function runIdParameter(ctx: IExecuteFunctions, name: string, itemIndex: number): string | undefined {
+	const id = idText(ctx, name, itemIndex);
+	if (!id) return undefined;
+	if (!UUID.test(id)) {
+		throw new NodeOperationError(ctx.getNode(), `Run ID "${id}" is not a run id (a UUID)`, {
+			itemIndex,
+			description:
+				'Map the run_id of the claimed job, e.g. {{ $json.run_id }} right after Claim Job, or {{ $("Claim Job").item.json.run_id }} further down the workflow; leave it empty only for a job this workflow did not claim.',
+		});
+	}
+	return id;
+}
+
 /** Reads a job id parameter and checks it is a UUID; the error names the field. */
 export function jobIdParameter(ctx: IExecuteFunctions, name: string, itemIndex: number): string {
-	const raw = ctx.getNodeParameter(name, itemIndex, '', { extractValue: true }) as unknown;
-	const id = typeof raw === 'string' ? raw.trim() : raw === undefined || raw === null ? '' : String(raw);
+	const id = idText(ctx, name, itemIndex);
 	if (!UUID.test(id)) {
 		throw new NodeOperationError(
 			ctx.getNode(),

@@ -48,6 +48,14 @@ describe.each(TRANSPORTS)('Enqueue Job over %s', (transport) => {
 		expect(new Date(rows[0].scheduled_at).toISOString()).toBe(runAt);
 	});
 
+	it('sets the group key per item (Group Key option), for the queue\'s group limits', async () => {
+		await runNode(conn, 'enqueueJob', { source: 'n8n', jobType: 'sync', options: { groupKey: '={{ $json.customer }}' } }, [
+			{ customer: 'c-1' }, { customer: 'c-2' }, { customer: '' },
+		]);
+		const { rows } = await db.pool.query('select group_key from mcp_jobs.jobs order by seq');
+		expect(rows).toEqual([{ group_key: 'c-1' }, { group_key: 'c-2' }, { group_key: null }]);
+	});
+
 	it('names the field for an empty job type and enqueues nothing', async () => {
 		const result = await runNode(conn, 'enqueueJob', { source: 'n8n', jobType: '={{ $json.t }}' }, [{ t: 'ok' }, { t: '' }]);
 		expect(result.run.status).toBe('error');

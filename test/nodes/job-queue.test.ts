@@ -107,6 +107,30 @@ describe.each(TRANSPORTS)('Job Queue over %s', (transport) => {
 		expect(await sql("select id from mcp_jobs.claim_next_job('w', 'default')")).toHaveLength(1);
 	});
 
+	it('sets queue limits (a limit not added is removed), shows them in stats, and claims respect them', async () => {
+		await sql(`select * from mcp_jobs.enqueue_jobs('[{"source":"t","job_type":"x","group_key":"a"},{"source":"t","job_type":"x","group_key":"a"},
+		                                              {"source":"t","job_type":"x","group_key":"b"}]'::jsonb)`);
+		const set = await runNode(conn, 'jobQueue', {
+			resource: 'queue', operation: 'setLimits', queue: 'default', limits: { maxRunning: 5, groupMaxRunning: 1, rateLimit: 100, rateWindowSeconds: 60 },
+		});
+		expect(set.outputOf('Node')[0].json).toMatchObject({
+			queue: 'default', max_running: 5, group_max_running: 1, rate_limit: 100, rate_window_seconds: 60, group_rate_limit: null, limited: true,
+		});
+		expect(await sql("select group_key from mcp_jobs.claim_next_job('w', 'default', p_limit => 10) order by group_key")).toEqual([
+			{ group_key: 'a' }, { group_key: 'b' },
+		]);
+		const stats = await runNode(conn, 'jobQueue', { resource: 'queue', operation: 'getStats', queue: 'default' });
+		expect(stats.outputOf('Node')[0].json).toMatchObject({ running: 2, due: 1, waiting_on_limit: 1, started_in_window: 2, group_max_running: 1 });
+
+		const cleared = await runNode(conn, 'jobQueue', { resource: 'queue', operation: 'setLimits', queue: 'default', limits: { maxRunning: 3 } });
+		expect(cleared.outputOf('Node')[0].json).toMatchObject({ max_running: 3, group_max_running: null, rate_limit: null, rate_window_seconds: null });
+		expect(await sql("select group_key from mcp_jobs.claim_next_job('w', 'default', p_limit => 10)")).toEqual([{ group_key: 'a' }]);
+
+		const bad = await runNode(conn, 'jobQueue', { resource: 'queue', operation: 'setLimits', queue: 'default', limits: { rateLimit: 10 } });
+		expect(bad.errorOf('Node')?.message).toMatch(/p_rate_window_seconds is required with a rate limit/);
+		expect((await sql("select max_running from mcp_jobs.queue_settings where queue = 'default'"))[0].max_running).toBe(3);
+	});
+
 	it('reaps expired leases, aggregates metrics and cleans up', async () => {
 		const [{ id }] = await sql("select mcp_jobs.enqueue_job('t', 'x') as id");
 		await sql("select * from mcp_jobs.claim_next_job('w', p_lease_seconds => 1)");

@@ -62,13 +62,15 @@ async function v010Rows(c: Client): Promise<Record<string, unknown[]>> {
 	};
 }
 
+const omit = (o: Record<string, unknown>, key: string) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
+
 /** Every job's get_job (runs and events), without what 0.2.0 adds (event ids of derived events, runs' retry_at). */
 async function histories(c: Client): Promise<unknown[]> {
 	const { rows } = await c.query(`select mcp_jobs.get_job(id, 10000) as h from mcp_jobs.jobs order by seq`);
 	return rows.map(({ h }) => ({
 		job: h.job.id,
-		runs: h.runs.map(({ retry_at: _, ...run }: Record<string, unknown>) => run),
-		events: h.events.map(({ id: _, ...event }: Record<string, unknown>) => event),
+		runs: h.runs.map((run: Record<string, unknown>) => omit(run, 'retry_at')),
+		events: h.events.map((event: Record<string, unknown>) => omit(event, 'id')),
 	}));
 }
 

@@ -1,6 +1,7 @@
 // Helpers for the Job Trigger tests: enqueue/inspect through SQL, wait for conditions, credentials.
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import type { Pool } from 'pg';
+import { JobsClient } from '../../nodes/shared/client';
 import { closeAllPools } from '../../nodes/shared/transport/postgresTransport';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { fakeRun, type StartedTrigger } from '../support/n8n/run-workflow';
@@ -40,9 +41,28 @@ export async function jobsOf(pool: Pool, queue: string): Promise<any[]> {
 	return rows;
 }
 
+/** A job's runs as get_job shows them (ended runs' rows, and the running run from the job row), by attempt. */
 export async function runsOf(pool: Pool, jobId: string): Promise<any[]> {
-	const { rows } = await pool.query(`select * from mcp_jobs.job_runs where job_id = $1 order by attempt`, [jobId]);
-	return rows;
+	const { rows } = await pool.query(`select mcp_jobs.get_job($1, 0) -> 'runs' as runs`, [jobId]);
+	return rows[0].runs;
+}
+
+/** A job's history as get_job shows it (stored and derived events), oldest first. */
+export async function historyOf(pool: Pool, jobId: string): Promise<Array<{ event_type: string; message: string | null }>> {
+	const { rows } = await pool.query(`select mcp_jobs.get_job($1, 10000) -> 'events' as events`, [jobId]);
+	return rows[0].events;
+}
+
+/** The batch calls the nodes make (complete_jobs, heartbeat_jobs, …) with what the database answered, until restore(). */
+export function watchBatchCalls(): { answered: Array<{ fn: string; items: any[]; rows: any[] }>; restore(): void } {
+	const original = JobsClient.prototype.callBatch;
+	const answered: Array<{ fn: string; items: any[]; rows: any[] }> = [];
+	const spy = jest.spyOn(JobsClient.prototype, 'callBatch').mockImplementation(async function (this: JobsClient, ...args: unknown[]) {
+		const rows = await original.apply(this, args as never);
+		answered.push({ fn: String(args[0]), items: args[1] as any[], rows: rows as any[] });
+		return rows;
+	} as never);
+	return { answered, restore: () => spy.mockRestore() };
 }
 
 /** Polls `probe` until it returns a truthy value; fails after timeoutMs with the last value. */

@@ -4,7 +4,7 @@ import type { ExecuteOperation } from '../helpers/operation';
 export type JobQueueMap = {
 	job: 'get' | 'getAll' | 'cancel' | 'retry';
 	deadLetter: 'getAll' | 'requeue' | 'resolve';
-	queue: 'getStats' | 'pause' | 'resume' | 'reapExpired' | 'cleanup' | 'aggregateMetrics';
+	queue: 'getStats' | 'pause' | 'resume' | 'setLimits' | 'reapExpired' | 'cleanup' | 'aggregateMetrics';
 };
 
 /** What every <operation>.operation.ts exports besides its description. */

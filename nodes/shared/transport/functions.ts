@@ -59,16 +59,28 @@ export type EnqueueItem = {
 	max_retries?: number;
 	retry_delay_seconds?: number;
 	idempotency_key?: string;
+	group_key?: string;
 };
-export type CompleteItem = { job_id: string; worker_id?: string; result?: IDataObject };
-export type FailItem = { job_id: string; worker_id?: string; error: string; retryable?: boolean; retry_delay_seconds?: number };
-export type HeartbeatItem = { job_id: string; worker_id?: string; lease_seconds?: number; progress?: number; message?: string };
-export type EventItem = { job_id: string; message: string; event_type?: 'log' | 'progress'; data?: IDataObject };
+/** A claimed run: the job and, to fence off stale workers, the run its claim started (and the worker). */
+type Held = { job_id: string; run_id?: string; worker_id?: string };
+export type CompleteItem = Held & { result?: IDataObject };
+export type FailItem = Held & { error: string; retryable?: boolean; retry_delay_seconds?: number };
+export type HeartbeatItem = Held & { lease_seconds?: number; progress?: number; message?: string };
+export type EventItem = { job_id: string; run_id?: string; message: string; event_type?: 'log' | 'progress'; data?: IDataObject };
 export type JobRef = { job_id: string; event_limit?: number };
 export type CancelItem = { job_id: string; reason?: string };
 export type RetryItem = { job_id: string; reset_attempts?: boolean };
 export type RequeueItem = { dead_letter_id: string; requeued_by?: string };
 export type ResolveItem = { dead_letter_id: string; resolved_by?: string; resolution_notes?: string };
+
+/** set_queue_limits: a limit left out is removed. */
+export type QueueLimitArgs = {
+	p_max_running?: number;
+	p_rate_limit?: number;
+	p_rate_window_seconds?: number;
+	p_group_max_running?: number;
+	p_group_rate_limit?: number;
+};
 
 type ClaimArgs = { p_worker_id: string; p_queue?: string; p_job_types?: string[]; p_limit?: number; p_lease_seconds?: number };
 type Listing = {
@@ -88,7 +100,7 @@ export const SQL_FUNCTIONS = {
 	fail_jobs: batch('p_jobs', 10_000).of<FailItem, FailRow>(),
 	heartbeat_jobs: batch('p_jobs', 10_000).of<HeartbeatItem, HeartbeatRow>(),
 	log_job_events: batch('p_events', 10_000).of<EventItem, LogEventRow>(),
-	release_jobs: rows<{ p_job_ids: string[]; p_worker_id: string }, ReleaseRow>(),
+	release_jobs: rows<{ p_job_ids: string[]; p_worker_id: string; p_run_ids?: string[] }, ReleaseRow>(),
 	next_job_due_at: scalar<{ p_queue?: string; p_job_types?: string[] }, string | null>(),
 	get_jobs: batch('p_jobs', 1000).of<JobRef, AdminBatchRow<JobDetails>>(),
 	list_jobs: rows<Listing & { p_status?: JobStatus }, JobRow>(),
@@ -99,8 +111,9 @@ export const SQL_FUNCTIONS = {
 	resolve_dead_letters: batch('p_items', 1000).of<ResolveItem, AdminBatchRow<DeadLetterRow>>(),
 	get_queue_stats: rows<{ p_queue?: string; p_window_hours?: number; p_stuck_after_minutes?: number }, QueueStatsRow>(),
 	set_queue_paused: row<{ p_queue: string; p_paused?: boolean; p_reason?: string }, QueueSettingsRow>(),
+	set_queue_limits: row<{ p_queue: string } & QueueLimitArgs, QueueSettingsRow>(),
 	reap_expired_jobs: rows<{ p_queue?: string; p_limit?: number }, ReapRow>(),
-	aggregate_metrics: scalar<{ p_since?: string }, number>(),
+	aggregate_metrics: scalar<{ p_since?: string; p_until?: string }, number>(),
 	cleanup_jobs: rows<{ p_older_than_days?: number; p_limit?: number; p_keep_metrics_days?: number }, CleanupRow>(),
 };
 

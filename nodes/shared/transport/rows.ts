@@ -21,6 +21,7 @@ export type JobRow = {
 	max_retries: number;
 	retry_delay_seconds: number;
 	idempotency_key: string | null;
+	group_key: string | null;
 	worker_id: string | null;
 	run_id: string | null;
 	lease_expires_at: string | null;
@@ -33,7 +34,7 @@ export type JobRow = {
 	finished_at: string | null;
 };
 
-/** A row of mcp_jobs.job_runs: one attempt of a job. */
+/** A run (attempt) of a job: a row of mcp_jobs.job_runs once it ended, the job row's run while it runs. */
 export type RunRow = {
 	id: string;
 	job_id: string;
@@ -45,11 +46,13 @@ export type RunRow = {
 	duration_ms: number | null;
 	error: string | null;
 	result: IDataObject | null;
+	/** When the job runs again after this run (a failed run that is retried). */
+	retry_at: string | null;
 };
 
-/** A row of mcp_jobs.job_events: a line of a job's history. */
+/** A line of a job's history (get_job): stored events have an id; derived lifecycle events (enqueued, started, …) do not. */
 export type EventRow = {
-	id: number;
+	id: number | null;
 	job_id: string;
 	run_id: string | null;
 	event_type: string;
@@ -78,14 +81,32 @@ export type DeadLetterRow = {
 	resolved_by: string | null;
 	resolution_notes: string | null;
 	requeued_job_id: string | null;
+	/** The job's settings, for a requeue after cleanup removed the job. */
+	priority: number | null;
+	max_retries: number | null;
+	retry_delay_seconds: number | null;
+	group_key: string | null;
+	/** The run that failed last. */
+	run_id: string | null;
 };
 
-/** A row of mcp_jobs.queue_settings (set_queue_paused). */
-export type QueueSettingsRow = {
+/** The limits of a queue (set_queue_limits); null: no limit. */
+export type QueueLimits = {
+	max_running: number | null;
+	rate_limit: number | null;
+	rate_window_seconds: number | null;
+	group_max_running: number | null;
+	group_rate_limit: number | null;
+};
+
+/** A row of mcp_jobs.queue_settings (set_queue_paused, set_queue_limits). */
+export type QueueSettingsRow = QueueLimits & {
 	queue: string;
 	processing_enabled: boolean;
 	paused_reason: string | null;
 	updated_at: string;
+	/** Whether any limit is set. */
+	limited: boolean;
 };
 
 /** get_queue_stats: one row per queue. */
@@ -108,7 +129,11 @@ export type QueueStatsRow = {
 	p95_duration_ms: number | null;
 	processing_enabled: boolean;
 	paused_reason: string | null;
-};
+	/** Run starts in the current rate window (null without a rate limit). */
+	started_in_window: number | null;
+	/** Due jobs a claim could not start now because of a limit. */
+	waiting_on_limit: number;
+} & QueueLimits;
 
 /** reap_expired_jobs: one row per job whose lease expired. */
 export type ReapRow = { job_id: string; queue: string; action: string; dead_letter_id: string | null };

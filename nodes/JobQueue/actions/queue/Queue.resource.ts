@@ -5,8 +5,9 @@ import * as getStats from './getStats.operation';
 import * as pause from './pause.operation';
 import * as reapExpired from './reapExpired.operation';
 import * as resume from './resume.operation';
+import * as setLimits from './setLimits.operation';
 
-export { aggregateMetrics, cleanup, getStats, pause, reapExpired, resume };
+export { aggregateMetrics, cleanup, getStats, pause, reapExpired, resume, setLimits };
 
 export const description: INodeProperties[] = [
 	{
@@ -32,11 +33,18 @@ export const description: INodeProperties[] = [
 				description: 'Re-queue (or dead-letter) jobs whose worker stopped',
 			},
 			{ name: 'Resume', value: 'resume', action: 'Resume a queue' },
+			{
+				name: 'Set Limits',
+				value: 'setLimits',
+				action: 'Set the limits of a queue',
+				description: 'Concurrency and rate limits for the queue and per group key, across all workers',
+			},
 		],
 		default: 'getStats',
 	},
 	...pause.description,
 	...resume.description,
+	...setLimits.description,
 	...getStats.description,
 	...reapExpired.description,
 	...cleanup.description,
