@@ -1,9 +1,15 @@
-// n8n's community-node lint rules (the @n8n/node-cli config without n8n Cloud support), except
-// no-runtime-dependencies: this package ships @supabase/supabase-js and pg and is for self-hosted n8n.
+// n8n's community-node lint rules (the @n8n/node-cli config without n8n Cloud support) for the package's
+// TypeScript, except no-runtime-dependencies: this package ships @supabase/supabase-js and pg and is for
+// self-hosted n8n. The plain JavaScript around it (scripts/, bench/, the e2e tests and test support, the
+// root config files) gets ESLint's recommended rules for Node instead.
+import js from '@eslint/js';
 import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
+import globals from 'globals';
+
+const JS_FILES = ['**/*.js', '**/*.mjs', '**/*.cjs'];
 
 export default [
-	{ ignores: ['dist/**', 'node_modules/**', 'bench/node_modules/**', '.cache/**', '**/*.mjs', '**/*.js'] },
+	{ ignores: ['dist/**', 'node_modules/**', 'bench/node_modules/**', '**/.cache/**'] },
 	...configWithoutCloudSupport,
 	{
 		files: ['package.json'],
@@ -17,5 +23,22 @@ export default [
 	{
 		files: ['test/**/*.ts'],
 		rules: { '@typescript-eslint/no-explicit-any': 'off', 'no-console': 'off' },
+	},
+	{
+		files: JS_FILES,
+		...js.configs.recommended,
+		languageOptions: { ecmaVersion: 2024, sourceType: 'module', globals: globals.node },
+		rules: {
+			...js.configs.recommended.rules,
+			'no-unused-vars': ['error', { args: 'after-used', argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+			'prefer-const': 'error',
+			'no-var': 'error',
+			eqeqeq: ['error', 'always', { null: 'ignore' }],
+			'max-len': ['error', { code: 140, tabWidth: 2 }],
+		},
+	},
+	{
+		files: ['**/*.js', '**/*.cjs'],
+		languageOptions: { sourceType: 'commonjs' },
 	},
 ];

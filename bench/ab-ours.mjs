@@ -25,7 +25,9 @@ const { migrate } = require('../scripts/migrate.js');
 const argv = process.argv.slice(2);
 const opt = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
 if (!opt('--base')) {
-	console.error('usage: node bench/ab-ours.mjs --base <dir of the old migrations> [--jobs N] [--repeats N] [--claims 1,10,100] [--workers N]');
+	console.error(
+		'usage: node bench/ab-ours.mjs --base <dir of the old migrations> [--jobs N] [--repeats N] [--claims 1,10,100] [--workers N]',
+	);
 	process.exit(2);
 }
 const VARIANTS = { base: resolve(opt('--base')), current: resolve(opt('--current', join(REPO_DIR, 'migrations'))) };
@@ -58,24 +60,36 @@ async function run(adminUrl, dir, claim, db) {
 		let c0 = cpu([enqueuer]);
 		let t0 = performance.now();
 		for (let s = 0; s < JOBS; s += 1000) {
-			const jobs = Array.from({ length: Math.min(1000, JOBS - s) }, (_, k) =>
-				({ queue: 'bench', source: 'bench', job_type: 'noop', payload: { i: s + k } }));
+			const jobs = Array.from({ length: Math.min(1000, JOBS - s) }, (_, k) => ({
+				queue: 'bench',
+				source: 'bench',
+				job_type: 'noop',
+				payload: { i: s + k },
+			}));
 			await enqueuer.query('select * from mcp_jobs.enqueue_jobs($1::jsonb)', [JSON.stringify(jobs)]);
 		}
 		const enqueue = { perSec: JOBS / ((performance.now() - t0) / 1000), cpuUsPerJob: ((cpu([enqueuer]) - c0) * 1000) / JOBS };
 		c0 = cpu(workers);
 		t0 = performance.now();
-		await Promise.all(workers.map(async (w, k) => {
-			for (;;) {
-				const { rows } = await w.query(
-					'select * from mcp_jobs.claim_next_job(p_worker_id => $1, p_queue => $2, p_limit => $3)', [`w${k}`, 'bench', claim]);
-				if (rows.length === 0) return;
-				await w.query('select * from mcp_jobs.complete_jobs($1::jsonb)',
-					[JSON.stringify(rows.map((r) => ({ job_id: r.id, worker_id: `w${k}` })))]);
-			}
-		}));
+		await Promise.all(
+			workers.map(async (w, k) => {
+				for (;;) {
+					const { rows } = await w.query('select * from mcp_jobs.claim_next_job(p_worker_id => $1, p_queue => $2, p_limit => $3)', [
+						`w${k}`,
+						'bench',
+						claim,
+					]);
+					if (rows.length === 0) return;
+					await w.query('select * from mcp_jobs.complete_jobs($1::jsonb)', [
+						JSON.stringify(rows.map((r) => ({ job_id: r.id, worker_id: `w${k}` }))),
+					]);
+				}
+			}),
+		);
 		const drain = { perSec: JOBS / ((performance.now() - t0) / 1000), cpuUsPerJob: ((cpu(workers) - c0) * 1000) / JOBS };
-		const { rows: [{ n }] } = await enqueuer.query("select count(*)::int as n from mcp_jobs.jobs where status = 'completed'");
+		const {
+			rows: [{ n }],
+		} = await enqueuer.query("select count(*)::int as n from mcp_jobs.jobs where status = 'completed'");
 		if (n !== JOBS) throw new Error(`${n} of ${JOBS} jobs completed`);
 		return { enqueue, drain, load: loadavg()[0] };
 	} finally {
@@ -94,9 +108,11 @@ try {
 			for (const name of names) {
 				const result = await run(server.url, VARIANTS[name], claim, `ab_${name}_${claim}`);
 				runs.push({ variant: name, claim, repeat: r, ...result });
-				process.stderr.write(`${name} claim ${claim}: drain ${Math.round(result.drain.perSec)}/s, ` +
-					`${Math.round(result.drain.cpuUsPerJob)} µs db CPU/job; enqueue ${Math.round(result.enqueue.perSec)}/s, ` +
-					`${Math.round(result.enqueue.cpuUsPerJob)} µs/job (load ${result.load.toFixed(1)})\n`);
+				process.stderr.write(
+					`${name} claim ${claim}: drain ${Math.round(result.drain.perSec)}/s, ` +
+						`${Math.round(result.drain.cpuUsPerJob)} µs db CPU/job; enqueue ${Math.round(result.enqueue.perSec)}/s, ` +
+						`${Math.round(result.enqueue.cpuUsPerJob)} µs/job (load ${result.load.toFixed(1)})\n`,
+				);
 			}
 		}
 	}
@@ -105,18 +121,31 @@ try {
 		for (const name of Object.keys(VARIANTS)) {
 			const rs = runs.filter((x) => x.variant === name && x.claim === claim);
 			const m = (f) => summarize(rs.map(f));
-			rows.push({ claim, variant: name, drainPerSec: m((x) => x.drain.perSec), drainCpuUsPerJob: m((x) => x.drain.cpuUsPerJob),
-				enqueuePerSec: m((x) => x.enqueue.perSec), enqueueCpuUsPerJob: m((x) => x.enqueue.cpuUsPerJob) });
+			rows.push({
+				claim,
+				variant: name,
+				drainPerSec: m((x) => x.drain.perSec),
+				drainCpuUsPerJob: m((x) => x.drain.cpuUsPerJob),
+				enqueuePerSec: m((x) => x.enqueue.perSec),
+				enqueueCpuUsPerJob: m((x) => x.enqueue.cpuUsPerJob),
+			});
 		}
 	}
 	const f = (s) => `${Math.round(s.median)} (${Math.round(s.min)}–${Math.round(s.max)})`;
-	console.log('| claim | variant | drain jobs/s | drain DB CPU µs/job | enqueue jobs/s | enqueue DB CPU µs/job |\n|---|---|---|---|---|---|');
+	console.log(
+		'| claim | variant | drain jobs/s | drain DB CPU µs/job | enqueue jobs/s | enqueue DB CPU µs/job |\n|---|---|---|---|---|---|',
+	);
 	for (const r of rows) {
-		console.log(`| ${r.claim} | ${r.variant} | ${f(r.drainPerSec)} | ${f(r.drainCpuUsPerJob)} | ${f(r.enqueuePerSec)} | ${f(r.enqueueCpuUsPerJob)} |`);
+		console.log(
+			`| ${r.claim} | ${r.variant} | ${f(r.drainPerSec)} | ${f(r.drainCpuUsPerJob)} | ${f(r.enqueuePerSec)} | ${f(r.enqueueCpuUsPerJob)} |`,
+		);
 	}
 	await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
 	const file = join(BENCH_DIR, 'results', `ab-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-	await writeFile(file, `${JSON.stringify({ variants: VARIANTS, jobs: JOBS, workers: WORKERS, repeats: REPEATS, rows, runs }, null, '\t')}\n`);
+	await writeFile(
+		file,
+		`${JSON.stringify({ variants: VARIANTS, jobs: JOBS, workers: WORKERS, repeats: REPEATS, rows, runs }, null, '\t')}\n`,
+	);
 	console.log(`wrote ${file}`);
 } finally {
 	await server.stop();

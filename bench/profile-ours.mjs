@@ -34,7 +34,8 @@ const VARIANTS = {
 	'- index jobs(finished_at)': ['drop index mcp_jobs.jobs_finished_at_idx'],
 	'- FKs job_events/job_runs -> jobs': [
 		'alter table mcp_jobs.job_events drop constraint job_events_job_id_fkey',
-		'alter table mcp_jobs.job_runs drop constraint job_runs_job_id_fkey'],
+		'alter table mcp_jobs.job_runs drop constraint job_runs_job_id_fkey',
+	],
 	'- job_events rows': [skipRows('job_events')],
 	'- job_runs rows': [skipRows('job_runs')],
 	'- job_events and job_runs rows': [skipRows('job_events'), skipRows('job_runs')],
@@ -54,22 +55,32 @@ async function connect(url) {
 
 async function enqueue(client, n, queue = 'bench') {
 	for (let s = 0; s < n; s += 1000) {
-		const jobs = Array.from({ length: Math.min(1000, n - s) }, (_, k) =>
-			({ queue, source: 'bench', job_type: 'noop', payload: { i: s + k } }));
+		const jobs = Array.from({ length: Math.min(1000, n - s) }, (_, k) => ({
+			queue,
+			source: 'bench',
+			job_type: 'noop',
+			payload: { i: s + k },
+		}));
 		await client.query('select * from mcp_jobs.enqueue_jobs($1::jsonb)', [JSON.stringify(jobs)]);
 	}
 }
 
 async function drain(clients, claim = CLAIM) {
-	await Promise.all(clients.map(async (c, k) => {
-		for (;;) {
-			const { rows } = await c.query(
-				'select * from mcp_jobs.claim_next_job(p_worker_id => $1, p_queue => $2, p_limit => $3)', [`w${k}`, 'bench', claim]);
-			if (rows.length === 0) return;
-			await c.query('select * from mcp_jobs.complete_jobs($1::jsonb)',
-				[JSON.stringify(rows.map((r) => ({ job_id: r.id, worker_id: `w${k}` })))]);
-		}
-	}));
+	await Promise.all(
+		clients.map(async (c, k) => {
+			for (;;) {
+				const { rows } = await c.query('select * from mcp_jobs.claim_next_job(p_worker_id => $1, p_queue => $2, p_limit => $3)', [
+					`w${k}`,
+					'bench',
+					claim,
+				]);
+				if (rows.length === 0) return;
+				await c.query('select * from mcp_jobs.complete_jobs($1::jsonb)', [
+					JSON.stringify(rows.map((r) => ({ job_id: r.id, worker_id: `w${k}` }))),
+				]);
+			}
+		}),
+	);
 }
 
 const lsn = async (c) => (await c.query('select pg_current_wal_lsn() as l')).rows[0].l;
@@ -107,7 +118,10 @@ async function statementsProfile(adminUrl) {
 	await Promise.all([c, ...workers].map((x) => x.end()));
 	await dropDatabase(adminUrl, 'profile_stmts');
 	return {
-		jobs: JOBS, enqueueMs, drainMs, walBytesPerJob: { enqueue: enqueueWal / JOBS, drain: drainWal / JOBS },
+		jobs: JOBS,
+		enqueueMs,
+		drainMs,
+		walBytesPerJob: { enqueue: enqueueWal / JOBS, drain: drainWal / JOBS },
 		tables: tables.map((r) => ({ ...r, heapBytesPerJob: Number(r.heap_bytes) / JOBS, indexBytesPerJob: Number(r.index_bytes) / JOBS })),
 		statements,
 	};
@@ -127,16 +141,18 @@ async function explainBatch(adminUrl) {
 	const capture = async (name, fn) => {
 		notices.length = 0;
 		await fn();
-		sections[name] = notices.filter((n) => /Insert on|Update on|Trigger|Execution Time|Query Text|WAL:/.test(n)
-			|| n.includes('actual')).join('\n-----\n');
+		sections[name] = notices
+			.filter((n) => /Insert on|Update on|Trigger|Execution Time|Query Text|WAL:/.test(n) || n.includes('actual'))
+			.join('\n-----\n');
 	};
 	await capture('enqueue_jobs(100)', () => enqueue(c, 100));
 	let ids = [];
 	await capture('claim_next_job(limit 100)', async () => {
 		ids = (await c.query(`select id from mcp_jobs.claim_next_job(p_worker_id => 'w', p_queue => 'bench', p_limit => 100)`)).rows;
 	});
-	await capture('complete_jobs(100)', () => c.query('select * from mcp_jobs.complete_jobs($1::jsonb)',
-		[JSON.stringify(ids.map((r) => ({ job_id: r.id, worker_id: 'w' })))]));
+	await capture('complete_jobs(100)', () =>
+		c.query('select * from mcp_jobs.complete_jobs($1::jsonb)', [JSON.stringify(ids.map((r) => ({ job_id: r.id, worker_id: 'w' })))]),
+	);
 	await c.end();
 	await dropDatabase(adminUrl, 'profile_explain');
 	return sections;
@@ -158,7 +174,9 @@ async function variantRun(adminUrl, name, sql, syncCommit, repeat) {
 	t = performance.now();
 	await drain(workers);
 	const drainPerSec = JOBS / ((performance.now() - t) / 1000);
-	const { rows: [{ n }] } = await e.query("select count(*)::int as n from mcp_jobs.jobs where status = 'completed'");
+	const {
+		rows: [{ n }],
+	} = await e.query("select count(*)::int as n from mcp_jobs.jobs where status = 'completed'");
 	if (n !== JOBS) throw new Error(`${name}: ${n} of ${JOBS} completed`);
 	await Promise.all([e, ...workers].map((x) => x.end()));
 	await dropDatabase(adminUrl, db);

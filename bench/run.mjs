@@ -88,10 +88,10 @@ async function main() {
 	const params = args.quick
 		? { repeats: 1, jobs: 2000, latencySamples: 30 }
 		: {
-			repeats: intEnv('BENCH_REPEATS', 5),
-			jobs: intEnv('BENCH_JOBS', 20000),
-			latencySamples: intEnv('BENCH_LATENCY_SAMPLES', 400),
-		};
+				repeats: intEnv('BENCH_REPEATS', 5),
+				jobs: intEnv('BENCH_JOBS', 20000),
+				latencySamples: intEnv('BENCH_LATENCY_SAMPLES', 400),
+			};
 	const cells = selectCells(args);
 	const needs = new Set(cells.flatMap((c) => c.needs ?? []));
 	const started = Date.now();
@@ -103,8 +103,10 @@ async function main() {
 	const { startServer, createDatabase, dropDatabase, serverInfo } = await import('./lib/pg-server.mjs');
 	server = await startServer(log);
 	const postgres = { embedded: server.embedded, ...(await serverInfo(server.url)) };
-	log(`${postgres.version.split(',')[0]}; ${cells.length} cells x ${params.repeats} repeats, ${params.jobs} jobs each; ` +
-		`load average ${loadAtStart.m1.toFixed(2)}`);
+	log(
+		`${postgres.version.split(',')[0]}; ${cells.length} cells x ${params.repeats} repeats, ${params.jobs} jobs each; ` +
+			`load average ${loadAtStart.m1.toFixed(2)}`,
+	);
 
 	const runs = [];
 	for (let repeat = 1; repeat <= params.repeats; repeat++) {
@@ -119,9 +121,12 @@ async function main() {
 			const before = load();
 			const t0 = Date.now();
 			try {
-				const result = await runChild(node22, join(BENCH_DIR, 'cell-runner.mjs'),
+				const result = await runChild(
+					node22,
+					join(BENCH_DIR, 'cell-runner.mjs'),
 					{ cell: cell.name, url, jobs: params.jobs, samples: params.latencySamples },
-					{ timeoutMs: 15 * 60_000 });
+					{ timeoutMs: 15 * 60_000 },
+				);
 				runs.push({ repeat, ok: true, ...result, seconds: (Date.now() - t0) / 1000, load: { before, after: load() } });
 			} catch (error) {
 				if (stopping) return 130;

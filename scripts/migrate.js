@@ -24,9 +24,7 @@ function listMigrations(dir = MIGRATIONS_DIR) {
 }
 
 async function appliedVersions(client) {
-	const { rows } = await client.query(
-		"select to_regclass('mcp_jobs.schema_migrations') is not null as present",
-	);
+	const { rows } = await client.query("select to_regclass('mcp_jobs.schema_migrations') is not null as present");
 	if (!rows[0].present) return new Set();
 	const result = await client.query('select version from mcp_jobs.schema_migrations');
 	return new Set(result.rows.map((r) => r.version));
@@ -92,9 +90,11 @@ async function main() {
 		process.exit(2);
 	}
 	if (args.help) {
-		console.log('Usage: migrate [--database-url postgres://user:pass@host:5432/db] [--all]\n' +
-			'Applies the mcp_jobs migrations that are not yet recorded (--all: every file again; they are idempotent).\n' +
-			'Without --database-url, DATABASE_URL is used.');
+		console.log(
+			'Usage: migrate [--database-url postgres://user:pass@host:5432/db] [--all]\n' +
+				'Applies the mcp_jobs migrations that are not yet recorded (--all: every file again; they are idempotent).\n' +
+				'Without --database-url, DATABASE_URL is used.',
+		);
 		return;
 	}
 	const connectionString = args.url || process.env.DATABASE_URL;

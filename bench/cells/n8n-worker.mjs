@@ -36,8 +36,9 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 	let n8nDatabaseName;
 
 	async function completed() {
-		const { rows: [{ n }] } = await pool.query(
-			"select count(*)::int as n from mcp_jobs.jobs where queue = 'default' and status = 'completed'");
+		const {
+			rows: [{ n }],
+		} = await pool.query("select count(*)::int as n from mcp_jobs.jobs where queue = 'default' and status = 'completed'");
 		return n;
 	}
 
@@ -68,14 +69,19 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 
 		async enqueue(n) {
 			for (let start = 0; start < n; start += 1000) {
-				const jobs = Array.from({ length: Math.min(1000, n - start) }, (_, k) =>
-					({ source: 'bench', job_type: 'example', payload: { i: start + k } }));
+				const jobs = Array.from({ length: Math.min(1000, n - start) }, (_, k) => ({
+					source: 'bench',
+					job_type: 'example',
+					payload: { i: start + k },
+				}));
 				await pool.query('select 1 from mcp_jobs.enqueue_jobs($1::jsonb)', [JSON.stringify(jobs)]);
 			}
 		},
 
 		async drain() {
-			const { rows: [{ n: expected }] } = await pool.query("select count(*)::int as n from mcp_jobs.jobs where queue = 'default'");
+			const {
+				rows: [{ n: expected }],
+			} = await pool.query("select count(*)::int as n from mcp_jobs.jobs where queue = 'default'");
 			await stack.api.activateWorkflow(workflowId);
 			let last = -1;
 			let lastChange = performance.now();
@@ -86,7 +92,9 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 				if (performance.now() - lastChange > 120_000) throw new Error(`n8n completed ${n} of ${expected} jobs, none in the last 2 minutes`);
 				await sleep(100);
 			}
-			const { rows: [s] } = await pool.query(`select count(*)::int as failed_runs from mcp_jobs.job_runs where status <> 'completed'`);
+			const {
+				rows: [s],
+			} = await pool.query(`select count(*)::int as failed_runs from mcp_jobs.job_runs where status <> 'completed'`);
 			return { processed: expected, detail: s };
 		},
 
@@ -102,11 +110,18 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 		cell.latency = async (samples) => {
 			const out = [];
 			for (let i = 0; i < samples + 3; i++) {
-				const { rows: [{ id }] } = await pool.query(
-					`select id from mcp_jobs.enqueue_jobs($1::jsonb)`, [JSON.stringify([{ source: 'bench', job_type: 'example', payload: { lat: i } }])]);
+				const {
+					rows: [{ id }],
+				} = await pool.query(`select id from mcp_jobs.enqueue_jobs($1::jsonb)`, [
+					JSON.stringify([{ source: 'bench', job_type: 'example', payload: { lat: i } }]),
+				]);
 				for (let k = 0; ; k++) {
-					const { rows: [j] } = await pool.query(
-						'select extract(epoch from (started_at - created_at)) * 1000 as ms, status from mcp_jobs.jobs where id = $1', [id]);
+					const {
+						rows: [j],
+					} = await pool.query(
+						'select extract(epoch from (started_at - created_at)) * 1000 as ms, status from mcp_jobs.jobs where id = $1',
+						[id],
+					);
 					if (j.status === 'completed') {
 						if (i >= 3) out.push(Number(j.ms));
 						break;

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { createSupabaseApiRoles } from '../../scripts/lib/databases.mjs';
 import { startWorkers } from '../lib/procs.mjs';
 import { requireDist } from '../lib/ts-support.mjs';
 import { oursWorkload } from './ours-workload.mjs';
@@ -12,13 +13,6 @@ import { oursWorkload } from './ours-workload.mjs';
 const require = createRequire(import.meta.url);
 const { migrate } = require('../../scripts/migrate.js');
 const GATEWAY = fileURLToPath(new URL('./gateway-proc.mjs', import.meta.url));
-
-// Supabase's API roles: the gateway runs each call as service_role; the migrations grant to it if it exists
-const API_ROLES = `do $$ begin
-	if not exists (select 1 from pg_roles where rolname = 'anon') then create role anon nologin noinherit; end if;
-	if not exists (select 1 from pg_roles where rolname = 'authenticated') then create role authenticated nologin noinherit; end if;
-	if not exists (select 1 from pg_roles where rolname = 'service_role') then create role service_role nologin noinherit bypassrls; end if;
-end $$`;
 
 export function createCell({ claimBatch = 10, workers = 8, enqueueBatch = 1000 }) {
 	const config = { workers, claimBatch, enqueueBatch, processes: 2, transport: 'supabase-js -> gateway (HTTP) -> pg pool of 10' };
@@ -30,7 +24,7 @@ export function createCell({ claimBatch = 10, workers = 8, enqueueBatch = 1000 }
 			const { url } = ctx;
 			const admin = new pg.Client({ connectionString: url });
 			await admin.connect();
-			await admin.query(API_ROLES).finally(() => admin.end());
+			await createSupabaseApiRoles(admin).finally(() => admin.end());
 			await migrate({ connectionString: url });
 			gateway = await startWorkers(GATEWAY, 1, { url });
 			const [{ url: apiUrl, serviceRoleKey }] = gateway.ready;

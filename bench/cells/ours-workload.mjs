@@ -51,8 +51,9 @@ export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, da
 			const c = new pg.Client({ connectionString: databaseUrl });
 			await c.connect();
 			try {
-				const { rows: [row] } = await c.query(
-					'select count(*)::int as n from mcp_jobs.jobs where queue = $1 and status = $2', [QUEUE, 'completed']);
+				const {
+					rows: [row],
+				} = await c.query('select count(*)::int as n from mcp_jobs.jobs where queue = $1 and status = $2', [QUEUE, 'completed']);
 				if (row.n !== expected) throw new Error(`${row.n} of ${expected} jobs completed in the database`);
 			} finally {
 				await c.end();
@@ -85,7 +86,8 @@ export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, da
 			});
 			await listener.query('listen mcp_jobs_new_job');
 			const latencies = await probe.run(samples, (i) =>
-				enqueuer.enqueueOne({ queue: 'lat', source: 'bench', job_type: 'noop', payload: { i } }));
+				enqueuer.enqueueOne({ queue: 'lat', source: 'bench', job_type: 'noop', payload: { i } }),
+			);
 			await running;
 			return latencies;
 		},

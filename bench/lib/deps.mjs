@@ -16,10 +16,12 @@ const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 /** Names of pinned dependencies whose installed version is missing or differs from bench/package.json. */
 function outdated() {
 	const { dependencies } = readJson(join(BENCH_DIR, 'package.json'));
-	return Object.entries(dependencies).filter(([name, version]) => {
-		const file = join(BENCH_DIR, 'node_modules', name, 'package.json');
-		return !existsSync(file) || readJson(file).version !== version;
-	}).map(([name]) => name);
+	return Object.entries(dependencies)
+		.filter(([name, version]) => {
+			const file = join(BENCH_DIR, 'node_modules', name, 'package.json');
+			return !existsSync(file) || readJson(file).version !== version;
+		})
+		.map(([name]) => name);
 }
 
 function nodeVersion(bin) {
@@ -68,8 +70,10 @@ export function ensureDeps(log = console.log) {
 	const version = nodeVersion(node22);
 	const [major, minor] = (version ?? 'v0.0').slice(1).split('.').map(Number);
 	if (!version || major < 22 || (major === 22 && minor < 18)) {
-		throw new Error(`bench needs Node >= 22.18 (graphile-worker 0.18); ${node22} is ${version ?? 'missing'}: ` +
-			'set dependencies.node in bench/package.json to such a version');
+		throw new Error(
+			`bench needs Node >= 22.18 (graphile-worker 0.18); ${node22} is ${version ?? 'missing'}: ` +
+				'set dependencies.node in bench/package.json to such a version',
+		);
 	}
 	return { node22, node22Version: version };
 }

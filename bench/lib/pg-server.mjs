@@ -7,11 +7,29 @@ export { withDatabase };
 
 /** Settings that move queue throughput; recorded with the results. */
 const SETTINGS = [
-	'server_version', 'shared_buffers', 'max_connections', 'fsync', 'synchronous_commit', 'full_page_writes',
-	'wal_level', 'wal_buffers', 'max_wal_size', 'checkpoint_timeout', 'commit_delay', 'work_mem',
-	'maintenance_work_mem', 'effective_cache_size', 'random_page_cost', 'jit', 'autovacuum',
-	'autovacuum_naptime', 'autovacuum_vacuum_scale_factor', 'huge_pages', 'max_worker_processes',
-	'default_toast_compression', 'wal_compression',
+	'server_version',
+	'shared_buffers',
+	'max_connections',
+	'fsync',
+	'synchronous_commit',
+	'full_page_writes',
+	'wal_level',
+	'wal_buffers',
+	'max_wal_size',
+	'checkpoint_timeout',
+	'commit_delay',
+	'work_mem',
+	'maintenance_work_mem',
+	'effective_cache_size',
+	'random_page_cost',
+	'jit',
+	'autovacuum',
+	'autovacuum_naptime',
+	'autovacuum_vacuum_scale_factor',
+	'huge_pages',
+	'max_worker_processes',
+	'default_toast_compression',
+	'wal_compression',
 ];
 
 export async function startServer(log) {
@@ -51,10 +69,12 @@ export async function dropDatabase(adminUrl, name) {
 /** { version, settings: { name: value as SHOW prints it } } of the server. */
 export async function serverInfo(url) {
 	return withClient(url, async (c) => {
-		const { rows: [{ version }] } = await c.query('select version()');
-		const { rows } = await c.query(
-			'select name, current_setting(name) as value from pg_settings where name = any($1) order by name',
-			[SETTINGS]);
+		const {
+			rows: [{ version }],
+		} = await c.query('select version()');
+		const { rows } = await c.query('select name, current_setting(name) as value from pg_settings where name = any($1) order by name', [
+			SETTINGS,
+		]);
 		const settings = Object.fromEntries(rows.map((r) => [r.name, r.value]));
 		return { version, settings };
 	});

@@ -58,10 +58,14 @@ export async function startEmbeddedPostgres(options = {}) {
 	const password = 'postgres';
 	const isRoot = userInfo().uid === 0;
 	const flags = [
-		'-c', 'listen_addresses=127.0.0.1',
-		'-c', `unix_socket_directories=`,
-		'-c', 'max_connections=300',
-		'-c', 'shared_buffers=256MB',
+		'-c',
+		'listen_addresses=127.0.0.1',
+		'-c',
+		`unix_socket_directories=`,
+		'-c',
+		'max_connections=300',
+		'-c',
+		'shared_buffers=256MB',
 	];
 	if (options.fast !== false) {
 		// test data is throwaway: skip the fsyncs

@@ -96,7 +96,10 @@ async function installOnce({ dir, spec, what, log }) {
 		log(`[n8n-install] installing ${what} into ${dir}`);
 		const started = Date.now();
 		await runNpmInstall({ dir, spec, log, started });
-		await writeFile(marker, JSON.stringify({ spec, installedAt: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000) }, null, 2));
+		await writeFile(
+			marker,
+			JSON.stringify({ spec, installedAt: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000) }, null, 2),
+		);
 		log(`[n8n-install] installed ${spec} in ${fmtElapsed(Date.now() - started)} (${await dirSize(dir)})`);
 	} finally {
 		await releaseLock(lock);
@@ -118,8 +121,22 @@ async function markerMatches(marker, spec) {
  */
 async function runNpmInstall({ dir, spec, log, started }) {
 	const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-	const args = ['install', '--prefix', dir, '--ignore-scripts', '--no-audit', '--no-fund', '--no-update-notifier', '--loglevel=error', spec];
-	const child = spawn(npm, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_engine_strict: 'false' } });
+	const args = [
+		'install',
+		'--prefix',
+		dir,
+		'--ignore-scripts',
+		'--no-audit',
+		'--no-fund',
+		'--no-update-notifier',
+		'--loglevel=error',
+		spec,
+	];
+	const child = spawn(npm, args, {
+		cwd: dir,
+		stdio: ['ignore', 'pipe', 'pipe'],
+		env: { ...process.env, npm_config_engine_strict: 'false' },
+	});
 	const killChild = () => child.kill('SIGTERM');
 	process.once('exit', killChild);
 	let output = '';

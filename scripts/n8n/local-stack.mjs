@@ -52,7 +52,21 @@ export const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', '
  * @returns {Promise<LocalStack>}
  */
 export async function startLocalStack(options) {
-	const { stateDir, persistent = false, databaseUrl, n8nDatabaseName = 'n8n_supabase_jobs', pgPort, n8nPort, activate = DEFAULT_ACTIVE, n8nEnv = {}, mode = 'regular', workers, redis, signal, log = (l) => console.log(l) } = options;
+	const {
+		stateDir,
+		persistent = false,
+		databaseUrl,
+		n8nDatabaseName = 'n8n_supabase_jobs',
+		pgPort,
+		n8nPort,
+		activate = DEFAULT_ACTIVE,
+		n8nEnv = {},
+		mode = 'regular',
+		workers,
+		redis,
+		signal,
+		log = (l) => console.log(l),
+	} = options;
 	const step = () => signal?.throwIfAborted();
 	await mkdir(stateDir, { recursive: true });
 	const cleanups = [];
@@ -74,7 +88,10 @@ export async function startLocalStack(options) {
 			const fresh = !dataDir || !existsSync(join(dataDir, 'PG_VERSION'));
 			log(`[stack] ${fresh ? 'creating' : 'starting'} embedded PostgreSQL 17${dataDir ? ` in ${dataDir}` : ''}`);
 			const pg = await startEmbeddedPostgres({ dataDir, persistent, port: pgPort, fast: !persistent }).catch((err) => {
-				throw new Error(`could not start the embedded PostgreSQL${dataDir ? ` in ${dataDir}` : ''}${pgPort ? ` on port ${pgPort}` : ''}: ${err.message}` + (pgPort ? ' (is the port taken? set N8N_JOBS_PG_PORT to another one)' : ''));
+				throw new Error(
+					`could not start the embedded PostgreSQL${dataDir ? ` in ${dataDir}` : ''}${pgPort ? ` on port ${pgPort}` : ''}: ${err.message}` +
+						(pgPort ? ' (is the port taken? set N8N_JOBS_PG_PORT to another one)' : ''),
+				);
 			});
 			cleanups.push(() => pg.stop());
 			Object.assign(postgres, { dataDir: pg.dataDir, port: pg.port });
@@ -95,7 +112,18 @@ export async function startLocalStack(options) {
 		const n8nDb = await n8nDatabase(install, adminUrl, n8nDatabaseName, log);
 		if (n8nPort) await assertPortFree(n8nPort, 'stop what runs there (another n8n?) or set N8N_PORT to a free port');
 		step();
-		const n8n = await startN8n({ install, userFolder, databaseUrl: adminUrl, ...n8nDb, port: n8nPort, mode, workers, redis, env: n8nEnv, log });
+		const n8n = await startN8n({
+			install,
+			userFolder,
+			databaseUrl: adminUrl,
+			...n8nDb,
+			port: n8nPort,
+			mode,
+			workers,
+			redis,
+			env: n8nEnv,
+			log,
+		});
 		cleanups.push(() => n8n.stop());
 		const api = await connectApi({ baseUrl: n8n.baseUrl, ...n8n.owner, label: `${API_KEY_LABEL} ${new Date().toISOString()}` });
 		cleanups.push(() => api.dispose());
@@ -110,7 +138,8 @@ export async function startLocalStack(options) {
 			type: HEADER_CREDENTIAL.type,
 			data: { name: HEADER_CREDENTIAL.header, value: secrets.apiKey },
 		});
-		log(`[stack] credentials: ${jobs.name} (${jobs.created ? 'created' : 'updated'}), ${header.name} (${header.created ? 'created' : 'updated'})`);
+		const outcome = (credential) => `${credential.name} (${credential.created ? 'created' : 'updated'})`;
+		log(`[stack] credentials: ${outcome(jobs)}, ${outcome(header)}`);
 
 		// ---- templates
 		const byType = { [jobs.type]: jobs, [header.type]: header };
@@ -129,7 +158,9 @@ export async function startLocalStack(options) {
 				wf.active = true;
 			}
 		}
-		const summary = Object.entries(workflows).map(([file, wf]) => `${file} ${wf.created ? 'imported' : 'kept'}${wf.active ? ', active' : ''}`);
+		const summary = Object.entries(workflows).map(
+			([file, wf]) => `${file} ${wf.created ? 'imported' : 'kept'}${wf.active ? ', active' : ''}`,
+		);
 		log(`[stack] templates: ${summary.join('; ')}`);
 
 		return { queueUrl, n8n, api, apiKey: secrets.apiKey, workflows, postgres, stop };
@@ -171,8 +202,14 @@ function postgresDataDir(stateDir, log) {
 	if (process.env.N8N_JOBS_PG_DATA) return resolve(process.env.N8N_JOBS_PG_DATA);
 	const wanted = join(stateDir, 'postgres');
 	if (userInfo().uid !== 0 || othersCanTraverse(stateDir)) return wanted;
-	const fallback = join('/var/lib/n8n-nodes-supabase-jobs', `postgres-${createHash('sha1').update(resolve(stateDir)).digest('hex').slice(0, 8)}`);
-	log(`[stack] running as root: the postgres user cannot enter ${stateDir}, so the database lives in ${fallback} (override with N8N_JOBS_PG_DATA)`);
+	const fallback = join(
+		'/var/lib/n8n-nodes-supabase-jobs',
+		`postgres-${createHash('sha1').update(resolve(stateDir)).digest('hex').slice(0, 8)}`,
+	);
+	log(
+		`[stack] running as root: the postgres user cannot enter ${stateDir}, so the database lives in ${fallback} ` +
+			'(override with N8N_JOBS_PG_DATA)',
+	);
 	return fallback;
 }
 

@@ -31,7 +31,8 @@ const STATE_FILE = '.harness-package.json';
  * @property {string} sha256       of the packed tarball
  * @property {boolean} changed     false when the same tarball was already installed (nothing done)
  * @property {string[]} nodeTypes  node type names it declares, e.g. `n8n-nodes-supabase-jobs.enqueueJob`
- *                                 (derived from file names when the module cannot be loaded here; see listNodeTypes in api.mjs for the real list)
+ *                                 (derived from file names when the module cannot be loaded here; listNodeTypes in
+ *                                 api.mjs gives the real list)
  */
 
 /**
@@ -55,7 +56,9 @@ export async function installPackageIntoN8n({ userFolder, packageDir, log = (lin
 	const workDir = await mkdtemp(join(tmpdir(), 'n8n-pack-'));
 	try {
 		const tarball = await npmPack(packageDir, workDir);
-		const sha256 = createHash('sha256').update(await readFile(tarball)).digest('hex');
+		const sha256 = createHash('sha256')
+			.update(await readFile(tarball))
+			.digest('hex');
 		const stateFile = join(targetDir, STATE_FILE);
 		const previous = await readJson(stateFile);
 		const nodeTypes = declaredNodeTypes(pkg);
@@ -72,20 +75,43 @@ export async function installPackageIntoN8n({ userFolder, packageDir, log = (lin
 		await mkdir(staging, { recursive: true });
 		await run('tar', ['-xzf', tarball, '-C', staging, '--strip-components=1'], { cwd: workDir });
 		const stagedPkgPath = join(staging, 'package.json');
-		const { devDependencies: _d, peerDependencies: _p, optionalDependencies: _o, ...runtimePkg } = JSON.parse(await readFile(stagedPkgPath, 'utf8'));
+		const {
+			devDependencies: _d,
+			peerDependencies: _p,
+			optionalDependencies: _o,
+			...runtimePkg
+		} = JSON.parse(await readFile(stagedPkgPath, 'utf8'));
 		await writeFile(stagedPkgPath, JSON.stringify(runtimePkg, null, 2));
 		if (runtimePkg.dependencies && Object.keys(runtimePkg.dependencies).length > 0) {
-			await run(npmCommand(), ['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false', '--no-update-notifier', '--loglevel=error'], {
-				cwd: staging,
-				what: `npm install of ${pkg.name}'s runtime dependencies`,
-			});
+			await run(
+				npmCommand(),
+				[
+					'install',
+					'--audit=false',
+					'--fund=false',
+					'--bin-links=false',
+					'--install-strategy=shallow',
+					'--ignore-scripts=true',
+					'--package-lock=false',
+					'--no-update-notifier',
+					'--loglevel=error',
+				],
+				{
+					cwd: staging,
+					what: `npm install of ${pkg.name}'s runtime dependencies`,
+				},
+			);
 		}
-		await writeFile(join(staging, STATE_FILE), JSON.stringify({ sha256, installedAt: new Date().toISOString(), from: packageDir }, null, 2));
+		await writeFile(
+			join(staging, STATE_FILE),
+			JSON.stringify({ sha256, installedAt: new Date().toISOString(), from: packageDir }, null, 2),
+		);
 		await rm(targetDir, { recursive: true, force: true });
 		await mkdir(join(targetDir, '..'), { recursive: true });
 		await rename(staging, targetDir);
 		await updateLedger(nodesDir, pkg.name, pkg.version);
-		log(`[n8n-package] installed ${pkg.name}@${pkg.version} in ${Math.round((Date.now() - started) / 1000)}s (node types: ${nodeTypes.join(', ') || 'none'})`);
+		const seconds = Math.round((Date.now() - started) / 1000);
+		log(`[n8n-package] installed ${pkg.name}@${pkg.version} in ${seconds}s (node types: ${nodeTypes.join(', ') || 'none'})`);
 		return { name: pkg.name, version: pkg.version, dir: targetDir, sha256, changed: true, nodeTypes };
 	} finally {
 		await rm(workDir, { recursive: true, force: true });
@@ -106,7 +132,10 @@ export async function uninstallPackageFromN8n({ userFolder, name }) {
  * file-name guess matches the usual convention `Foo.node.js` → `foo`). */
 function declaredNodeTypes(pkg) {
 	return (pkg.n8n?.nodes ?? []).map((file) => {
-		const stem = file.split('/').pop().replace(/\.node\.js$/, '');
+		const stem = file
+			.split('/')
+			.pop()
+			.replace(/\.node\.js$/, '');
 		return `${pkg.name}.${stem.charAt(0).toLowerCase()}${stem.slice(1)}`;
 	});
 }
@@ -120,7 +149,9 @@ async function readPackageJson(packageDir) {
 function checkPackageShape(pkg, packageDir) {
 	const base = pkg.name?.startsWith('@') ? pkg.name.split('/')[1] : pkg.name;
 	if (!base?.startsWith('n8n-nodes-')) {
-		throw new Error(`package name "${pkg.name}" must be n8n-nodes-* or @scope/n8n-nodes-*: n8n only scans those names in .n8n/nodes/node_modules`);
+		throw new Error(
+			`package name "${pkg.name}" must be n8n-nodes-* or @scope/n8n-nodes-*: n8n only scans those names in .n8n/nodes/node_modules`,
+		);
 	}
 	if (!pkg.n8n || (!pkg.n8n.nodes?.length && !pkg.n8n.credentials?.length)) {
 		throw new Error(`${packageDir}/package.json has no "n8n" field listing nodes/credentials`);
@@ -133,10 +164,14 @@ function checkPackageShape(pkg, packageDir) {
 
 /** `npm pack` into workDir; returns the tarball path. Lifecycle scripts are not run (the package must be built). */
 async function npmPack(packageDir, workDir) {
-	const out = await run(npmCommand(), ['pack', packageDir, '--pack-destination', workDir, '--ignore-scripts', '--json', '--loglevel=error'], {
-		cwd: workDir,
-		what: `npm pack ${packageDir}`,
-	});
+	const out = await run(
+		npmCommand(),
+		['pack', packageDir, '--pack-destination', workDir, '--ignore-scripts', '--json', '--loglevel=error'],
+		{
+			cwd: workDir,
+			what: `npm pack ${packageDir}`,
+		},
+	);
 	const parsed = JSON.parse(out.slice(out.indexOf('[')));
 	return join(workDir, parsed[0].filename.replace(/^@/, '').replace('/', '-'));
 }

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stripVTControlCharacters } from 'node:util';
 import { fatal, freePorts, httpGet, tail, waitUntil } from './util.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -55,10 +56,12 @@ let lineSeq = 0; // global line counter for logMark()/waitForLog({ since })
  * @property {string[]} logFiles  main first, then workers
  * @property {string} queuePrefix
  * @property {() => Promise<void>} stop  graceful stop of all processes (SIGTERM, then SIGKILL after the timeout)
- * @property {(workerIndex: number, signal?: NodeJS.Signals) => Promise<void>} kill  signal a worker (default SIGKILL) and wait for it to exit
+ * @property {(workerIndex: number, signal?: NodeJS.Signals) => Promise<void>} kill
+ *           signal a worker (default SIGKILL) and wait for it to exit
  * @property {(workerIndex: number) => Promise<void>} restartWorker  start worker i again and wait until ready
  * @property {() => string} logs  all output so far, lines prefixed `[main]` / `[worker-i]`
- * @property {(pattern: RegExp, options?: { timeoutMs?: number, source?: 'main'|'any'|number, since?: number }) => Promise<string>} waitForLog
+ * @property {(pattern: RegExp, options?: { timeoutMs?: number, source?: 'main'|'any'|number, since?: number }) => Promise<string>}
+ *           waitForLog
  *           wait for a line matching pattern (source: 'main', a worker index or 'any'); returns the line
  * @property {() => number} logMark  a position for waitForLog({ since }) to only match newer lines
  */
@@ -169,6 +172,8 @@ export async function startN8n(options) {
 		cwd: userFolder,
 		env: buildEnv({ ...common, N8N_RUNNERS_BROKER_PORT: String(ports[1]) }, extraEnv),
 		logFile: join(userFolder, 'logs', `${runId}-main.log`),
+		readyLine: /Editor is now accessible via/,
+		healthUrl: `${baseUrl}/healthz/readiness`,
 		log,
 		echo,
 	});
@@ -193,7 +198,8 @@ export async function startN8n(options) {
 			logFile: join(userFolder, 'logs', `${runId}-worker-${i}.log`),
 			log,
 			echo,
-			healthPort: ports[3 + i * 2],
+			readyLine: /n8n worker is now ready/,
+			healthUrl: `http://127.0.0.1:${ports[3 + i * 2]}/healthz/readiness`,
 		});
 		procs.push(w);
 		workerProcs.push(w);
@@ -222,7 +228,8 @@ export async function startN8n(options) {
 				live.delete(handle);
 				await Promise.all(procs.map((p) => p.stop()));
 				// generated prefixes are single-use: drop their keys (a caller-chosen prefix keeps its queue)
-				if (mode === 'queue' && !options.queuePrefix) await cleanupRedisKeys({ install, redis, prefix: queuePrefix }).catch(() => undefined);
+				if (mode === 'queue' && !options.queuePrefix)
+					await cleanupRedisKeys({ install, redis, prefix: queuePrefix }).catch(() => undefined);
 				log(`[n8n] stopped (${mode})`);
 			})();
 			return stopping;
@@ -238,7 +245,7 @@ export async function startN8n(options) {
 			if (w.running) throw new Error(`worker ${workerIndex} is still running (pid ${w.pid}); kill it first`);
 			const started = Date.now();
 			w.start();
-			await waitWorkerReady(w, startTimeoutMs, allText);
+			await waitReady(w, startTimeoutMs);
 			log(`[n8n] worker-${workerIndex} restarted in ${((Date.now() - started) / 1000).toFixed(1)}s (pid ${w.pid})`);
 		},
 		async waitForLog(pattern, { timeoutMs = 60_000, source = 'any', since = 0 } = {}) {
@@ -262,26 +269,25 @@ export async function startN8n(options) {
 
 	try {
 		const t0 = Date.now();
-		log(`[n8n] starting ${mode} mode on ${baseUrl} (n8n ${install.version}, node ${install.nodeVersion}, db ${db.database}${db.schema !== 'public' ? `.${db.schema}` : ''}${mode === 'queue' ? `, redis ${common.QUEUE_BULL_REDIS_HOST}:${common.QUEUE_BULL_REDIS_PORT} prefix ${queuePrefix}, ${workerCount} worker(s)` : ''}); logs: ${join(userFolder, 'logs')}`);
+		const dbName = `${db.database}${db.schema !== 'public' ? `.${db.schema}` : ''}`;
+		const redisNote =
+			mode === 'queue'
+				? `, redis ${common.QUEUE_BULL_REDIS_HOST}:${common.QUEUE_BULL_REDIS_PORT} prefix ${queuePrefix}, ${workerCount} worker(s)`
+				: '';
+		log(
+			`[n8n] starting ${mode} mode on ${baseUrl} (n8n ${install.version}, node ${install.nodeVersion}, db ${dbName}${redisNote}); ` +
+				`logs: ${join(userFolder, 'logs')}`,
+		);
 		mainProc.start();
-		await waitUntil(
-			async () => {
-				if (!mainProc.running) throw fatal(`n8n main exited (${mainProc.exitInfo}) before it was ready\n--- n8n log tail (${mainProc.logFile}) ---\n${tail(mainProc.text(), 60)}`);
-				if (!mainProc.sawSinceStart(/Editor is now accessible via/)) return false;
-				const res = await httpGet(`${baseUrl}/healthz/readiness`, { timeoutMs: 3000 });
-				return res.status === 200;
-			},
-			{ timeoutMs: startTimeoutMs, intervalMs: 500, what: `n8n main on ${baseUrl} ("Editor is now accessible" + /healthz/readiness)`, details: () => `--- n8n log tail (${mainProc.logFile}) ---\n${tail(mainProc.text(), 60)}` },
-		).catch((err) => {
-			throw new Error(err.message.replace(/^timed out/, 'n8n did not start: timed out'));
-		});
+		await waitReady(mainProc, startTimeoutMs);
 		log(`[n8n] main ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (pid ${mainProc.pid})`);
 		if (workerProcs.length) {
 			const t1 = Date.now();
 			// workers start after main so only main runs the DB migrations
 			for (const w of workerProcs) w.start();
-			await Promise.all(workerProcs.map((w) => waitWorkerReady(w, startTimeoutMs, allText)));
-			log(`[n8n] ${workerProcs.length} worker(s) ready in ${((Date.now() - t1) / 1000).toFixed(1)}s (pids ${workerProcs.map((w) => w.pid).join(', ')})`);
+			await Promise.all(workerProcs.map((w) => waitReady(w, startTimeoutMs)));
+			const pids = workerProcs.map((w) => w.pid).join(', ');
+			log(`[n8n] ${workerProcs.length} worker(s) ready in ${((Date.now() - t1) / 1000).toFixed(1)}s (pids ${pids})`);
 		}
 		return handle;
 	} catch (err) {
@@ -290,17 +296,18 @@ export async function startN8n(options) {
 	}
 }
 
-async function waitWorkerReady(w, timeoutMs, allText) {
+/** Waits until the process logged its ready line since its start and its /healthz/readiness answers 200. */
+async function waitReady(proc, timeoutMs) {
 	await waitUntil(
 		async () => {
-			if (!w.running) throw fatal(`n8n ${w.name} exited (${w.exitInfo}) before it was ready\n--- n8n log tail (${w.logFile}) ---\n${tail(w.text(), 60)}`);
-			if (!w.sawSinceStart(/n8n worker is now ready/)) return false;
-			const res = await httpGet(`http://127.0.0.1:${w.healthPort}/healthz/readiness`, { timeoutMs: 3000 });
+			if (!proc.running) throw fatal(`n8n ${proc.name} exited (${proc.exitInfo}) before it was ready\n${proc.logTail()}`);
+			if (!proc.sawSinceStart(proc.readyLine)) return false;
+			const res = await httpGet(proc.healthUrl, { timeoutMs: 3000 });
 			return res.status === 200;
 		},
-		{ timeoutMs, intervalMs: 500, what: `n8n ${w.name} ("n8n worker is now ready" + /healthz/readiness on ${w.healthPort})`, details: () => `--- n8n log tail (${w.logFile}) ---\n${tail(w.text(), 60)}` },
+		{ timeoutMs, intervalMs: 500, what: `n8n ${proc.name} (${proc.readyLine} + ${proc.healthUrl})`, details: () => proc.logTail() },
 	).catch((err) => {
-		throw new Error(err.message.replace(/^timed out/, `n8n ${w.name} did not start: timed out`));
+		throw new Error(err.message.replace(/^timed out/, `n8n ${proc.name} did not start: timed out`));
 	});
 }
 
@@ -309,8 +316,8 @@ async function waitWorkerReady(w, timeoutMs, allText) {
  * never blocks or spins on EPIPE when the harness dies; the harness tails the file for readiness checks.
  */
 class Proc {
-	constructor({ name, install, args, cwd, env, logFile, log, echo, healthPort }) {
-		Object.assign(this, { name, install, args, cwd, env, logFile, log, echo, healthPort });
+	constructor({ name, install, args, cwd, env, logFile, log, echo, readyLine, healthUrl }) {
+		Object.assign(this, { name, install, args, cwd, env, logFile, log, echo, readyLine, healthUrl });
 		/** @type {{ seq: number, text: string }[]} */
 		this.lines = [];
 		this.chars = 0;
@@ -399,7 +406,7 @@ class Proc {
 	}
 
 	push(line) {
-		const clean = line.replace(/\x1b\[[0-9;]*m/g, '');
+		const clean = stripVTControlCharacters(line);
 		this.lines.push({ seq: ++lineSeq, text: clean });
 		this.chars += clean.length + 1;
 		while (this.chars > MAX_LOG_CHARS && this.lines.length > 1) this.chars -= this.lines.shift().text.length + 1;
@@ -415,6 +422,11 @@ class Proc {
 	text() {
 		this.readNew();
 		return this.lines.map((l) => l.text).join('\n');
+	}
+
+	/** The last lines of its log, headed by the log file's name. */
+	logTail(lines = 60) {
+		return `--- n8n log tail (${this.logFile}) ---\n${tail(this.text(), lines)}`;
 	}
 
 	prefixedText() {
@@ -496,12 +508,22 @@ export async function stopAllN8n() {
 
 // ---- env, database, secrets --------------------------------------------------------------------
 
+const DROPPED_PREFIXES = ['N8N_', 'DB_', 'QUEUE_', 'EXECUTIONS_'];
+// NODE_ENV=test (set by jest) makes n8n 2.40 exit silently at start
+const DROPPED_NAMES = [
+	'WEBHOOK_URL',
+	'OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS',
+	'NODE_OPTIONS',
+	'GENERIC_TIMEZONE',
+	'NODE_ENV',
+	'JEST_WORKER_ID',
+];
+
 /** Inherited N8N_/DB_/QUEUE_/EXECUTIONS_ vars are dropped so the run is reproducible; `extra` wins. */
 function buildEnv(base, extra) {
 	const env = {};
 	for (const [k, v] of Object.entries(process.env)) {
-		// NODE_ENV=test (set by jest) makes n8n 2.40 exit silently at start
-		if (/^(N8N_|DB_|QUEUE_|EXECUTIONS_|WEBHOOK_URL$|OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS$|NODE_OPTIONS$|GENERIC_TIMEZONE$|NODE_ENV$|JEST_WORKER_ID$)/.test(k)) continue;
+		if (DROPPED_PREFIXES.some((prefix) => k.startsWith(prefix)) || DROPPED_NAMES.includes(k)) continue;
 		env[k] = v;
 	}
 	Object.assign(env, base);
@@ -609,7 +631,15 @@ async function ensureOwner(userFolder, install, given = {}) {
 
 function redisClient(install, redis) {
 	const Redis = requireFromN8n(install, 'ioredis');
-	const client = new Redis({ host: redis.host ?? '127.0.0.1', port: redis.port ?? 6379, db: redis.db ?? 0, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null });
+	const client = new Redis({
+		host: redis.host ?? '127.0.0.1',
+		port: redis.port ?? 6379,
+		db: redis.db ?? 0,
+		lazyConnect: true,
+		maxRetriesPerRequest: 1,
+		connectTimeout: 3000,
+		retryStrategy: () => null,
+	});
 	client.on('error', () => undefined); // surfaced through the awaited calls
 	return client;
 }

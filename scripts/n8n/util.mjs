@@ -46,8 +46,9 @@ export async function waitUntil(check, { timeoutMs, intervalMs = 500, what, deta
 			lastError = err;
 		}
 		if (Date.now() > deadline) {
+			const lastErrorNote = lastError ? ` (last error: ${lastError.message})` : '';
 			const extra = details();
-			throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${lastError ? ` (last error: ${lastError.message})` : ''}${extra ? `\n${extra}` : ''}`);
+			throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${lastErrorNote}${extra ? `\n${extra}` : ''}`);
 		}
 		await sleep(intervalMs);
 	}
@@ -79,7 +80,9 @@ export async function httpGet(url, { timeoutMs = 5000, headers } = {}) {
 export async function assertPortFree(port, hint) {
 	await new Promise((resolve, reject) => {
 		const server = net.createServer();
-		server.once('error', (err) => reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} on 127.0.0.1 is already in use: ${hint}`) : err));
+		server.once('error', (err) =>
+			reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} on 127.0.0.1 is already in use: ${hint}`) : err),
+		);
 		server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
 	});
 }

@@ -26,7 +26,14 @@ export const TEMPLATES = [
 export async function openStack(options = {}) {
 	const stateDir = await mkdtemp(join(tmpdir(), 'e2e-'));
 	const redis = { host: process.env.REDIS_HOST || '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379) };
-	const stack = await startLocalStack({ stateDir, persistent: false, databaseUrl: process.env.DATABASE_URL, redis, log: () => undefined, ...options });
+	const stack = await startLocalStack({
+		stateDir,
+		persistent: false,
+		databaseUrl: process.env.DATABASE_URL,
+		redis,
+		log: () => undefined,
+		...options,
+	});
 	const db = new Client({ connectionString: stack.queueUrl });
 	await db.connect();
 	let failed = false;
@@ -68,7 +75,9 @@ export async function waitUntilFinished(db, ids, { timeoutMs, label }) {
 	let counts = {};
 	await waitUntil(
 		async () => {
-			const { rows } = await db.query('select status, count(*)::int as n from mcp_jobs.jobs where id = any($1::uuid[]) group by status', [ids]);
+			const { rows } = await db.query('select status, count(*)::int as n from mcp_jobs.jobs where id = any($1::uuid[]) group by status', [
+				ids,
+			]);
 			counts = Object.fromEntries(rows.map((r) => [r.status, r.n]));
 			if (Date.now() - lastReport > 15_000) {
 				lastReport = Date.now();

@@ -2,6 +2,7 @@
 // and a template database with every migration applied; each test file clones it (fast, isolated).
 import { createRequire } from 'node:module';
 import pg from 'pg';
+import { createSupabaseApiRoles } from '../../scripts/lib/databases.mjs';
 import { startEmbeddedPostgres, withDatabase } from '../../scripts/lib/postgres.mjs';
 
 const require = createRequire(import.meta.url);
@@ -20,14 +21,7 @@ export default async function globalSetup() {
 	const admin = new pg.Client({ connectionString: adminUrl });
 	await admin.connect();
 	try {
-		// Supabase's API roles, as on a Supabase project (absent on plain Postgres): the tests check
-		// that anon/authenticated are denied and service_role (BYPASSRLS) works.
-		await admin.query(`
-			do $$ begin
-				if not exists (select 1 from pg_roles where rolname = 'anon') then create role anon nologin noinherit; end if;
-				if not exists (select 1 from pg_roles where rolname = 'authenticated') then create role authenticated nologin noinherit; end if;
-				if not exists (select 1 from pg_roles where rolname = 'service_role') then create role service_role nologin noinherit bypassrls; end if;
-			end $$;`);
+		await createSupabaseApiRoles(admin);
 		await admin.query(`create database ${template}`);
 	} finally {
 		await admin.end();

@@ -7,10 +7,10 @@ export default async function globalTeardown() {
 		const admin = new pg.Client({ connectionString: info.adminUrl });
 		await admin.connect();
 		try {
-			const { rows } = await admin.query(
-				`select datname from pg_database where datname = $1 or datname like $2`,
-				[info.template, `${info.template}_t%`],
-			);
+			const { rows } = await admin.query(`select datname from pg_database where datname = $1 or datname like $2`, [
+				info.template,
+				`${info.template}_t%`,
+			]);
 			for (const { datname } of rows) {
 				await admin.query(`drop database if exists ${datname} with (force)`);
 			}
