@@ -57,19 +57,17 @@ export async function startEmbeddedPostgres(options = {}) {
 	const port = options.port ?? (await freePort());
 	const password = 'postgres';
 	const isRoot = userInfo().uid === 0;
-	const flags = [
-		'-c',
-		'listen_addresses=127.0.0.1',
-		'-c',
-		`unix_socket_directories=`,
-		'-c',
-		'max_connections=300',
-		'-c',
-		'shared_buffers=256MB',
-	];
+	const settings = {
+		listen_addresses: '127.0.0.1',
+		unix_socket_directories: '',
+		max_connections: 300,
+		shared_buffers: '256MB',
+		// sessions get UTC whatever the machine's zone is, as on Supabase: timestamps print and dates cut the same everywhere
+		timezone: 'UTC',
+	};
 	if (options.fast !== false) {
 		// test data is throwaway: skip the fsyncs
-		flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+		Object.assign(settings, { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' });
 	}
 	const pg = new EmbeddedPostgres({
 		databaseDir: dataDir,
@@ -79,7 +77,7 @@ export async function startEmbeddedPostgres(options = {}) {
 		authMethod: 'scram-sha-256',
 		persistent,
 		createPostgresUser: isRoot,
-		postgresFlags: flags,
+		postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
 		onLog: options.log ?? (() => undefined),
 		onError: options.log ?? (() => undefined),
 	});
