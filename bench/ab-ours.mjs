@@ -14,13 +14,14 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { startEmbeddedPostgres } from '../scripts/lib/postgres.mjs';
-import { createDatabase, dropDatabase } from './lib/pg-server.mjs';
+import { dropDatabase } from '../scripts/lib/databases.mjs';
+import { freshDatabase } from './lib/pg-server.mjs';
 import { summarize } from './lib/stats.mjs';
 import { BENCH_DIR, REPO_DIR } from './lib/deps.mjs';
 
 const require = createRequire(import.meta.url);
 const pg = require('pg');
-const { migrate } = require('../scripts/migrate.js');
+const { migrate } = require('../bin/supabase-jobs-migrate.js');
 
 const argv = process.argv.slice(2);
 const opt = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
@@ -51,7 +52,7 @@ async function connect(url) {
 }
 
 async function run(adminUrl, dir, claim, db) {
-	const url = await createDatabase(adminUrl, db);
+	const url = await freshDatabase(adminUrl, db);
 	await migrate({ connectionString: url, dir });
 	const enqueuer = await connect(url);
 	const workers = await Promise.all(Array.from({ length: WORKERS }, () => connect(url)));

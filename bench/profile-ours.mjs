@@ -11,14 +11,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { startEmbeddedPostgres, freePort } from '../scripts/lib/postgres.mjs';
-import { createDatabase, dropDatabase } from './lib/pg-server.mjs';
+import { freePort } from '../scripts/lib/ports.mjs';
+import { startEmbeddedPostgres } from '../scripts/lib/postgres.mjs';
+import { dropDatabase } from '../scripts/lib/databases.mjs';
+import { freshDatabase } from './lib/pg-server.mjs';
 import { summarize } from './lib/stats.mjs';
 import { BENCH_DIR } from './lib/deps.mjs';
 
 const require = createRequire(import.meta.url);
 const pg = require('pg');
-const { migrate } = require('../scripts/migrate.js');
+const { migrate } = require('../bin/supabase-jobs-migrate.js');
 
 const argv = process.argv.slice(2);
 const opt = (name, fallback) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
@@ -87,7 +89,7 @@ const lsn = async (c) => (await c.query('select pg_current_wal_lsn() as l')).row
 const walSince = async (c, from) => Number((await c.query('select pg_wal_lsn_diff(pg_current_wal_lsn(), $1) as d', [from])).rows[0].d);
 
 async function statementsProfile(adminUrl) {
-	const url = await createDatabase(adminUrl, 'profile_stmts');
+	const url = await freshDatabase(adminUrl, 'profile_stmts');
 	await migrate({ connectionString: url });
 	const c = await connect(url);
 	const workers = await Promise.all(Array.from({ length: WORKERS }, () => connect(url)));
@@ -128,7 +130,7 @@ async function statementsProfile(adminUrl) {
 }
 
 async function explainBatch(adminUrl) {
-	const url = await createDatabase(adminUrl, 'profile_explain');
+	const url = await freshDatabase(adminUrl, 'profile_explain');
 	await migrate({ connectionString: url });
 	const c = await connect(url);
 	await enqueue(c, 200, 'warm');
@@ -160,7 +162,7 @@ async function explainBatch(adminUrl) {
 
 async function variantRun(adminUrl, name, sql, syncCommit, repeat) {
 	const db = `profile_v_${repeat}`;
-	const url = await createDatabase(adminUrl, db);
+	const url = await freshDatabase(adminUrl, db);
 	await migrate({ connectionString: url });
 	const c = await connect(url);
 	for (const statement of sql) await c.query(statement);

@@ -10,7 +10,7 @@ import { BENCH_DIR, REPO_DIR } from './lib/deps.mjs';
 
 const BEGIN = '<!-- bench:generated begin (bench/report.mjs rewrites this part; edit the text outside it) -->';
 const END = '<!-- bench:generated end -->';
-export const DOC = join(REPO_DIR, 'docs', 'benchmarks.md');
+const DOC = join(REPO_DIR, 'docs', 'benchmarks.md');
 
 const int = (v) => (v == null ? '–' : Math.round(v).toLocaleString('en-US'));
 const ms = (v) => (v == null ? '–' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v).toString());
@@ -69,7 +69,7 @@ function loadLine(machine) {
 	);
 }
 
-export function renderGenerated(results, file) {
+function renderGenerated(results, file) {
 	const { params, machine, postgres } = results;
 	const failures = results.runs.filter((r) => !r.ok);
 	const settings = Object.entries(postgres.settings)
@@ -109,7 +109,7 @@ ${END}`;
 }
 
 /** Newest full (not --quick) results file. */
-export async function newestResults() {
+async function newestResults() {
 	const dir = join(BENCH_DIR, 'results');
 	const files = existsSync(dir) ? (await readdir(dir)).filter((f) => /^\d{4}-.*Z\.json$/.test(f)).sort() : [];
 	if (files.length === 0) throw new Error('no full results in bench/results/: run `npm run bench` first');

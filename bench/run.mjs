@@ -12,7 +12,9 @@ import { cpus, totalmem, release, platform, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { dropDatabase } from '../scripts/lib/databases.mjs';
 import { ensureDeps, BENCH_DIR, REPO_DIR } from './lib/deps.mjs';
+import { freshDatabase, serverInfo, startServer } from './lib/pg-server.mjs';
 import { killAllChildren, runChild } from './lib/children.mjs';
 import { CELLS, BASELINE } from './cells/index.mjs';
 import { summarizeRuns } from './lib/summary.mjs';
@@ -99,8 +101,6 @@ async function main() {
 	const { node22, node22Version } = ensureDeps(log);
 	if (needs.has('dist')) requireDist('nodes/shared/client.js');
 	if (needs.has('ts')) compileTestSupport(log);
-	// imported after ensureDeps: they need pg
-	const { startServer, createDatabase, dropDatabase, serverInfo } = await import('./lib/pg-server.mjs');
 	server = await startServer(log);
 	const postgres = { embedded: server.embedded, ...(await serverInfo(server.url)) };
 	log(
@@ -116,7 +116,7 @@ async function main() {
 			if (stopping) return 130;
 			const database = `bench_${cell.name.replace(/\W/g, '_')}_${repeat}`;
 			log(`[${repeat}/${params.repeats}] ${cell.name} (load ${loadavg()[0].toFixed(2)})`);
-			const url = await createDatabase(server.url, database);
+			const url = await freshDatabase(server.url, database);
 			// other processes on the machine skew the numbers: keep the load average with each run
 			const before = load();
 			const t0 = Date.now();

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { compiled, requireDist } from '../lib/ts-support.mjs';
 
 const require = createRequire(import.meta.url);
-const { migrate } = require('../../scripts/migrate.js');
+const { migrate } = require('../../bin/supabase-jobs-migrate.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export function createCell({ listen = true, pollIntervalSeconds = 5, maxConcurrent = 5, drain = true, maxSamples, maxJobs, warmup }) {

@@ -8,22 +8,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import { dropDatabase } from '../../scripts/lib/databases.mjs';
+import { JOBS_CREDENTIAL, jobsCredentialData, startLocalStack } from '../../scripts/n8n/local-stack.mjs';
+import { upsertCredential } from '../../scripts/n8n/provision.mjs';
 import { BENCH_DIR, REPO_DIR } from '../lib/deps.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const harness = () => import('../../scripts/n8n/index.mjs');
-
-async function dropN8nDatabase(url, name) {
-	const admin = new URL(url);
-	admin.pathname = '/postgres';
-	const client = new pg.Client({ connectionString: admin.href });
-	await client.connect();
-	try {
-		await client.query(`drop database if exists "${name.replace(/"/g, '""')}" with (force)`);
-	} finally {
-		await client.end();
-	}
-}
 
 export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, describe }) {
 	const config = { template, edits, n8n: 'regular mode, executions saved (n8n defaults)', describe };
@@ -50,7 +40,6 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 			url = ctx.url;
 			pool = new pg.Pool({ connectionString: url, max: 2 });
 			pool.on('error', () => undefined);
-			const { startLocalStack, upsertCredential, JOBS_CREDENTIAL, jobsCredentialData } = await harness();
 			stateDir = await mkdtemp(join(BENCH_DIR, '.cache', 'n8n-state-'));
 			const t0 = performance.now();
 			// nothing activated: the cell activates its own copy when the drain starts
@@ -60,11 +49,8 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 			const credential = await upsertCredential(stack.api, { ...JOBS_CREDENTIAL, data: jobsCredentialData(url) });
 			const workflow = JSON.parse(await readFile(join(REPO_DIR, 'workflows', template), 'utf8'));
 			workflow.name = `bench: ${workflow.name}`;
-			for (const node of workflow.nodes) {
-				Object.assign(node.parameters, edits[node.name] ?? {});
-				if (node.credentials?.supabaseJobsApi) node.credentials.supabaseJobsApi = { id: credential.id, name: credential.name };
-			}
-			workflowId = await stack.api.importWorkflow(workflow);
+			for (const node of workflow.nodes) Object.assign(node.parameters, edits[node.name] ?? {});
+			workflowId = await stack.api.importWorkflow(workflow, { credentials: { [JOBS_CREDENTIAL.type]: credential } });
 		},
 
 		async enqueue(n) {
@@ -101,7 +87,7 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 		async teardown() {
 			await stack?.stop();
 			await pool?.end();
-			if (n8nDatabaseName) await dropN8nDatabase(url, n8nDatabaseName);
+			if (n8nDatabaseName) await dropDatabase(url, n8nDatabaseName);
 			if (stateDir) await rm(stateDir, { recursive: true, force: true });
 		},
 	};

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { oursWorkload } from './ours-workload.mjs';
 
 const require = createRequire(import.meta.url);
-const { migrate } = require('../../scripts/migrate.js');
+const { migrate } = require('../../bin/supabase-jobs-migrate.js');
 
 const ENQUEUE = 'select * from mcp_jobs.enqueue_jobs($1::jsonb)';
 const CLAIM = 'select * from mcp_jobs.claim_next_job(p_worker_id => $1, p_queue => $2, p_limit => $3)';

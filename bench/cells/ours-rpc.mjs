@@ -11,7 +11,7 @@ import { requireDist } from '../lib/ts-support.mjs';
 import { oursWorkload } from './ours-workload.mjs';
 
 const require = createRequire(import.meta.url);
-const { migrate } = require('../../scripts/migrate.js');
+const { migrate } = require('../../bin/supabase-jobs-migrate.js');
 const GATEWAY = fileURLToPath(new URL('./gateway-proc.mjs', import.meta.url));
 
 export function createCell({ claimBatch = 10, workers = 8, enqueueBatch = 1000 }) {

@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { latencyProbe } from '../lib/latency.mjs';
 
-export const QUEUE = 'bench';
+const QUEUE = 'bench';
 
 export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, databaseUrl }) {
 	let enqueuer;

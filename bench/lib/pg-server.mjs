@@ -1,9 +1,7 @@
 // The Postgres server the bench runs against: an embedded one started here (fsync on, as in production),
 // or DATABASE_URL's server. Creates and drops one throwaway database per cell run; reads its settings.
-import pg from 'pg';
-import { startEmbeddedPostgres, withDatabase } from '../../scripts/lib/postgres.mjs';
-
-export { withDatabase };
+import { createDatabase, dropDatabase, withClient } from '../../scripts/lib/databases.mjs';
+import { startEmbeddedPostgres } from '../../scripts/lib/postgres.mjs';
 
 /** Settings that move queue throughput; recorded with the results. */
 const SETTINGS = [
@@ -42,28 +40,10 @@ export async function startServer(log) {
 	return { url: server.url, embedded: true, stop: server.stop };
 }
 
-async function withClient(url, fn) {
-	const client = new pg.Client({ connectionString: url });
-	await client.connect();
-	try {
-		return await fn(client);
-	} finally {
-		await client.end();
-	}
-}
-
-const ident = (name) => `"${name.replace(/"/g, '""')}"`;
-
-export async function createDatabase(adminUrl, name) {
-	await withClient(adminUrl, async (c) => {
-		await c.query(`drop database if exists ${ident(name)} with (force)`);
-		await c.query(`create database ${ident(name)}`);
-	});
-	return withDatabase(adminUrl, name);
-}
-
-export async function dropDatabase(adminUrl, name) {
-	await withClient(adminUrl, (c) => c.query(`drop database if exists ${ident(name)} with (force)`));
+/** A fresh database `name` (dropped first if a previous run left it); returns its URL. */
+export async function freshDatabase(serverUrl, name) {
+	await dropDatabase(serverUrl, name);
+	return createDatabase(serverUrl, name);
 }
 
 /** { version, settings: { name: value as SHOW prints it } } of the server. */

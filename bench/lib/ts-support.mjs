@@ -7,7 +7,7 @@ import { existsSync, statSync, readdirSync, writeFileSync, mkdirSync } from 'nod
 import { join } from 'node:path';
 import { BENCH_DIR, REPO_DIR } from './deps.mjs';
 
-export const TS_OUT = join(BENCH_DIR, '.cache', 'ts');
+const TS_OUT = join(BENCH_DIR, '.cache', 'ts');
 const ENTRIES = ['test/support/postgrest-gateway.ts', 'test/support/n8n/start-trigger.ts'];
 const SOURCE_DIRS = ['test/support/postgrest', 'test/support/n8n'];
 

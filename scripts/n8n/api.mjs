@@ -16,7 +16,7 @@
 //  - GET /types/nodes.json (cookie auth) → all loaded node type descriptions (the editor's list).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fatal, waitUntil } from './util.mjs';
+import { fatal, waitUntil } from '../lib/wait.mjs';
 
 /**
  * @typedef {{ id: string, name: string, type: string }} CredentialRef
@@ -73,13 +73,7 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 	}
 
 	async function parse(res, what) {
-		const text = await res.text();
-		let body;
-		try {
-			body = text ? JSON.parse(text) : undefined;
-		} catch {
-			body = text;
-		}
+		const body = jsonOrText(await res.text());
 		if (!res.ok) {
 			const message = typeof body === 'object' && body ? (body.message ?? JSON.stringify(body)) : String(body).slice(0, 500);
 			const err = new Error(`${what} → HTTP ${res.status}: ${message}`);
@@ -284,13 +278,7 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 				signal: AbortSignal.timeout(t),
 			});
 			const text = await res.text();
-			let parsed;
-			try {
-				parsed = text ? JSON.parse(text) : undefined;
-			} catch {
-				parsed = text;
-			}
-			return { status: res.status, headers: res.headers, body: parsed, text };
+			return { status: res.status, headers: res.headers, body: jsonOrText(text), text };
 		},
 	};
 	return api;
@@ -312,4 +300,13 @@ export function bindCredentials(workflow, byType) {
 		}
 	}
 	return workflow;
+}
+
+/** A response body: parsed when it is JSON, the text itself otherwise, undefined when empty. */
+function jsonOrText(text) {
+	try {
+		return text ? JSON.parse(text) : undefined;
+	} catch {
+		return text;
+	}
 }

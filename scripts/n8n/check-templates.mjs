@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalStack } from './local-stack.mjs';
 import { copyWorkflow } from './provision.mjs';
-import { freePorts, waitUntil } from './util.mjs';
+import { freePorts } from '../lib/ports.mjs';
+import { waitUntil } from '../lib/wait.mjs';
 
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');
@@ -353,22 +354,8 @@ async function maintenance({ api, db, wf }) {
 // ---------------------------------------------------------------- helpers
 
 function webhookCaller(stack) {
-	const call = async (method, path, body, headers = { 'X-API-Key': stack.apiKey }) => {
-		const res = await fetch(`${stack.n8n.baseUrl}/webhook/${path}`, {
-			method,
-			headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-			body: body === undefined ? undefined : JSON.stringify(body),
-			signal: AbortSignal.timeout(30_000),
-		});
-		const text = await res.text();
-		let parsed = text;
-		try {
-			parsed = JSON.parse(text);
-		} catch {
-			/* not JSON */
-		}
-		return { status: res.status, body: parsed };
-	};
+	const call = (method, path, body, headers = { 'X-API-Key': stack.apiKey }) =>
+		stack.api.callWebhook(path, { method, body, headers, timeoutMs: 30_000 });
 	call.baseUrl = stack.n8n.baseUrl;
 	return call;
 }

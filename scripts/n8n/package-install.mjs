@@ -14,12 +14,12 @@
 //    module paths to NODE_PATH before loading nodes (load-nodes-and-credentials.js init()).
 // The package does not appear under Settings > Community nodes (that list comes from the
 // installed_packages table), but its nodes and credentials are fully usable.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { NPM, runCommand } from '../lib/command.mjs';
 
 const STATE_FILE = '.harness-package.json';
 
@@ -73,7 +73,7 @@ export async function installPackageIntoN8n({ userFolder, packageDir, log = (lin
 		const staging = `${targetDir}.staging-${process.pid}`;
 		await rm(staging, { recursive: true, force: true });
 		await mkdir(staging, { recursive: true });
-		await run('tar', ['-xzf', tarball, '-C', staging, '--strip-components=1'], { cwd: workDir });
+		await runCommand('tar', ['-xzf', tarball, '-C', staging, '--strip-components=1'], { cwd: workDir, what: `unpacking ${tarball}` });
 		const stagedPkgPath = join(staging, 'package.json');
 		const {
 			devDependencies: _d,
@@ -83,8 +83,8 @@ export async function installPackageIntoN8n({ userFolder, packageDir, log = (lin
 		} = JSON.parse(await readFile(stagedPkgPath, 'utf8'));
 		await writeFile(stagedPkgPath, JSON.stringify(runtimePkg, null, 2));
 		if (runtimePkg.dependencies && Object.keys(runtimePkg.dependencies).length > 0) {
-			await run(
-				npmCommand(),
+			await runCommand(
+				NPM,
 				[
 					'install',
 					'--audit=false',
@@ -116,16 +116,6 @@ export async function installPackageIntoN8n({ userFolder, packageDir, log = (lin
 	} finally {
 		await rm(workDir, { recursive: true, force: true });
 	}
-}
-
-/**
- * Removes a package installed by installPackageIntoN8n (e.g. to test a clean instance).
- * @param {{ userFolder: string, name: string }} options
- */
-export async function uninstallPackageFromN8n({ userFolder, name }) {
-	const nodesDir = join(resolve(userFolder), '.n8n', 'nodes');
-	await rm(join(nodesDir, 'node_modules', ...name.split('/')), { recursive: true, force: true });
-	await updateLedger(nodesDir, name, undefined);
 }
 
 /** Node type names the package declares: `<package>.<lowerCamel file stem>` (n8n uses description.name; the
@@ -164,14 +154,10 @@ function checkPackageShape(pkg, packageDir) {
 
 /** `npm pack` into workDir; returns the tarball path. Lifecycle scripts are not run (the package must be built). */
 async function npmPack(packageDir, workDir) {
-	const out = await run(
-		npmCommand(),
-		['pack', packageDir, '--pack-destination', workDir, '--ignore-scripts', '--json', '--loglevel=error'],
-		{
-			cwd: workDir,
-			what: `npm pack ${packageDir}`,
-		},
-	);
+	const out = await runCommand(NPM, ['pack', packageDir, '--pack-destination', workDir, '--ignore-scripts', '--json', '--loglevel=error'], {
+		cwd: workDir,
+		what: `npm pack ${packageDir}`,
+	});
 	const parsed = JSON.parse(out.slice(out.indexOf('[')));
 	return join(workDir, parsed[0].filename.replace(/^@/, '').replace('/', '-'));
 }
@@ -192,29 +178,4 @@ async function readJson(file) {
 	} catch {
 		return undefined;
 	}
-}
-
-function npmCommand() {
-	return process.platform === 'win32' ? 'npm.cmd' : 'npm';
-}
-
-/** Runs a command, resolves with stdout; rejects with the output tail. 10-minute cap. */
-function run(cmd, args, { cwd, what = `${cmd} ${args.join(' ')}`, timeoutMs = 10 * 60_000 } = {}) {
-	return new Promise((resolvePromise, reject) => {
-		const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (c) => (stdout += c));
-		child.stderr.on('data', (c) => (stderr = (stderr + c).slice(-8000)));
-		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-		child.on('error', (err) => {
-			clearTimeout(timer);
-			reject(new Error(`${what} could not start: ${err.message}`));
-		});
-		child.on('close', (code, signal) => {
-			clearTimeout(timer);
-			if (code === 0) return resolvePromise(stdout);
-			reject(new Error(`${what} failed (${signal ?? `exit ${code}`}):\n${(stderr || stdout).trim().split('\n').slice(-30).join('\n')}`));
-		});
-	});
 }

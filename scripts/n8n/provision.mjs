@@ -24,7 +24,7 @@ export async function upsertCredential(api, { name, type, data }) {
 }
 
 /** Every workflow named `name` (not archived). */
-export async function findWorkflowsByName(api, name) {
+async function findWorkflowsByName(api, name) {
 	const found = await listAll(api, `/workflows?name=${encodeURIComponent(name)}&excludePinnedData=true`);
 	return found.filter((w) => w.name === name && !w.isArchived);
 }

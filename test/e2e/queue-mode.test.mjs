@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { copyWorkflow } from '../../scripts/n8n/provision.mjs';
-import { waitUntil } from '../../scripts/n8n/util.mjs';
+import { waitUntil } from '../../scripts/lib/wait.mjs';
 import { enqueueMany, guarded, openStack, outcomes, overlappingRuns, waitUntilFinished } from './support.mjs';
 
 const JOBS = 5000;

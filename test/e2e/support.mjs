@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack } from '../../scripts/n8n/local-stack.mjs';
-import { waitUntil } from '../../scripts/n8n/util.mjs';
+import { waitUntil } from '../../scripts/lib/wait.mjs';
 
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');

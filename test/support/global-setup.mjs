@@ -1,12 +1,11 @@
 // Jest global setup: one PostgreSQL server for the whole run (embedded, or DATABASE_URL's server),
 // and a template database with every migration applied; each test file clones it (fast, isolated).
 import { createRequire } from 'node:module';
-import pg from 'pg';
-import { createSupabaseApiRoles } from '../../scripts/lib/databases.mjs';
-import { startEmbeddedPostgres, withDatabase } from '../../scripts/lib/postgres.mjs';
+import { createDatabase, createSupabaseApiRoles, withClient } from '../../scripts/lib/databases.mjs';
+import { startEmbeddedPostgres } from '../../scripts/lib/postgres.mjs';
 
 const require = createRequire(import.meta.url);
-const { migrate } = require('../../scripts/migrate.js');
+const { migrate } = require('../../bin/supabase-jobs-migrate.js');
 
 export default async function globalSetup() {
 	let adminUrl;
@@ -18,15 +17,8 @@ export default async function globalSetup() {
 		adminUrl = server.url;
 	}
 	const template = `mcp_jobs_tpl_${process.pid}_${Date.now()}`;
-	const admin = new pg.Client({ connectionString: adminUrl });
-	await admin.connect();
-	try {
-		await createSupabaseApiRoles(admin);
-		await admin.query(`create database ${template}`);
-	} finally {
-		await admin.end();
-	}
-	await migrate({ connectionString: withDatabase(adminUrl, template) });
+	await withClient(adminUrl, createSupabaseApiRoles);
+	await migrate({ connectionString: await createDatabase(adminUrl, template) });
 	process.env.MCP_JOBS_TEST_ADMIN_URL = adminUrl;
 	process.env.MCP_JOBS_TEST_TEMPLATE = template;
 	globalThis.__MCP_JOBS_TEMPLATE__ = { adminUrl, template };
