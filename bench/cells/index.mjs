@@ -70,19 +70,6 @@ export const CELLS = [
 	},
 ];
 
-// A/B runs of SQL changes: BENCH_BASE_MIGRATIONS=<dir with the old migrations/*.sql> adds a "-base" twin of
-// every ours-pg cell, run interleaved with the current ones under the same load.
-if (process.env.BENCH_BASE_MIGRATIONS) {
-	for (const cell of CELLS.filter((c) => c.module === './ours-pg.mjs')) {
-		CELLS.push({
-			...cell,
-			name: `${cell.name}-base`,
-			system: `${cell.system} (base migrations)`,
-			options: { ...cell.options, migrationsDir: process.env.BENCH_BASE_MIGRATIONS },
-		});
-	}
-}
-
 export async function loadCell(name) {
 	const entry = CELLS.find((c) => c.name === name);
 	if (!entry) throw new Error(`unknown cell ${name}`);

@@ -9,6 +9,11 @@ import { latencyProbe } from '../lib/latency.mjs';
 
 const QUEUE = 'bench';
 
+/** `count` trivial jobs for queue `queue` (default the workload's), payloads {i: start …}. */
+export function benchJobs(count, { start = 0, queue = QUEUE, jobType = 'noop' } = {}) {
+	return Array.from({ length: count }, (_, k) => ({ queue, source: 'bench', job_type: jobType, payload: { i: start + k } }));
+}
+
 export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, databaseUrl }) {
 	let enqueuer;
 	let loops;
@@ -33,11 +38,7 @@ export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, da
 
 		async enqueue(n) {
 			for (let start = 0; start < n; start += enqueueBatch) {
-				const jobs = [];
-				for (let i = start; i < Math.min(n, start + enqueueBatch); i++) {
-					jobs.push({ queue: QUEUE, source: 'bench', job_type: 'noop', payload: { i } });
-				}
-				await enqueuer.enqueueJobs(jobs);
+				await enqueuer.enqueueJobs(benchJobs(Math.min(enqueueBatch, n - start), { start }));
 			}
 		},
 
