@@ -98,7 +98,7 @@ async function main() {
 	const needs = new Set(cells.flatMap((c) => c.needs ?? []));
 	const started = Date.now();
 	const loadAtStart = load();
-	const { node22, node22Version } = ensureDeps(log);
+	const { node22, node22Version } = await ensureDeps(log);
 	if (needs.has('dist')) requireDist('nodes/shared/client.js');
 	if (needs.has('ts')) compileTestSupport(log);
 	server = await startServer(log);
