@@ -1,7 +1,7 @@
 // Cell: mcp_jobs over plain pg, one connection per worker loop (see ours-workload.mjs for the work).
 import { createRequire } from 'node:module';
 import pg from 'pg';
-import { oursWorkload } from './ours-workload.mjs';
+import { oursCell } from './ours-workload.mjs';
 
 const require = createRequire(import.meta.url);
 const { migrate } = require('../../bin/supabase-jobs-migrate.js');
@@ -28,19 +28,8 @@ export async function pgDriver(url) {
 
 export function createCell({ claimBatch = 1, workers = 8, enqueueBatch = 1000 }) {
 	const config = { workers, claimBatch, enqueueBatch, processes: 1, connections: workers + 2 };
-	let work;
-	return {
-		config,
-		async setup(ctx) {
-			const { url } = ctx;
-			await migrate({ connectionString: url });
-			work = oursWorkload({ claimBatch, workers, enqueueBatch, databaseUrl: url, makeDriver: () => pgDriver(url) });
-			await work.setup();
-		},
-		enqueue: (n) => work.enqueue(n),
-		drain: () => work.drain(),
-		verify: (expected) => work.verify(expected),
-		latency: (samples) => work.latency(samples),
-		teardown: async () => work?.teardown(),
-	};
+	return oursCell(config, { claimBatch, workers, enqueueBatch }, async (url) => {
+		await migrate({ connectionString: url });
+		return { makeDriver: () => pgDriver(url) };
+	});
 }

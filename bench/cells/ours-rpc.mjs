@@ -4,11 +4,10 @@
 // database connection, as with the credential's optional connection string.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { createSupabaseApiRoles } from '../../scripts/lib/databases.mjs';
+import { createSupabaseApiRoles, withClient } from '../../scripts/lib/databases.mjs';
 import { startWorkers } from '../lib/procs.mjs';
 import { requireDist } from '../lib/ts-support.mjs';
-import { oursWorkload } from './ours-workload.mjs';
+import { oursCell } from './ours-workload.mjs';
 
 const require = createRequire(import.meta.url);
 const { migrate } = require('../../bin/supabase-jobs-migrate.js');
@@ -16,38 +15,21 @@ const GATEWAY = fileURLToPath(new URL('./gateway-proc.mjs', import.meta.url));
 
 export function createCell({ claimBatch = 10, workers = 8, enqueueBatch = 1000 }) {
 	const config = { workers, claimBatch, enqueueBatch, processes: 2, transport: 'supabase-js -> gateway (HTTP) -> pg pool of 10' };
-	let gateway;
-	let work;
-	return {
-		config,
-		async setup(ctx) {
-			const { url } = ctx;
-			const admin = new pg.Client({ connectionString: url });
-			await admin.connect();
-			await createSupabaseApiRoles(admin).finally(() => admin.end());
-			await migrate({ connectionString: url });
-			gateway = await startWorkers(GATEWAY, 1, { url });
-			const [{ url: apiUrl, serviceRoleKey }] = gateway.ready;
-			const { JobsClient } = requireDist('nodes/shared/client.js');
-			const makeDriver = async () => {
-				const client = JobsClient.fromCredentials({ connection: 'supabaseApi', supabaseUrl: apiUrl, serviceRoleKey, schema: 'mcp_jobs' });
-				return {
-					enqueueJobs: (jobs) => client.enqueueJobs(jobs),
-					enqueueOne: (job) => client.enqueueJobs([job]),
-					claim: (workerId, queue, limit) => client.claim({ workerId, queue, limit }),
-					completeJobs: (items) => client.completeJobs(items),
-				};
+	return oursCell(config, { claimBatch, workers, enqueueBatch }, async (url) => {
+		await withClient(url, createSupabaseApiRoles);
+		await migrate({ connectionString: url });
+		const gateway = await startWorkers(GATEWAY, 1, { url });
+		const [{ url: apiUrl, serviceRoleKey }] = gateway.ready;
+		const { JobsClient } = requireDist('nodes/shared/client.js');
+		const makeDriver = async () => {
+			const client = JobsClient.fromCredentials({ connection: 'supabaseApi', supabaseUrl: apiUrl, serviceRoleKey, schema: 'mcp_jobs' });
+			return {
+				enqueueJobs: (jobs) => client.enqueueJobs(jobs),
+				enqueueOne: (job) => client.enqueueJobs([job]),
+				claim: (workerId, queue, limit) => client.claim({ workerId, queue, limit }),
+				completeJobs: (items) => client.completeJobs(items),
 			};
-			work = oursWorkload({ claimBatch, workers, enqueueBatch, databaseUrl: url, makeDriver });
-			await work.setup();
-		},
-		enqueue: (n) => work.enqueue(n),
-		drain: () => work.drain(),
-		verify: (expected) => work.verify(expected),
-		latency: (samples) => work.latency(samples),
-		async teardown() {
-			await work?.teardown();
-			await gateway?.stop().catch(() => gateway.kill());
-		},
-	};
+		};
+		return { makeDriver, stop: () => gateway.stop().catch(() => gateway.kill()) };
+	});
 }

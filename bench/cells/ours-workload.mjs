@@ -99,3 +99,32 @@ export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, da
 		},
 	};
 }
+
+/**
+ * A bench cell (see index.mjs) that runs this workload: `connect(url)` prepares the database and returns how to
+ * make a driver, and what to stop after the run besides the drivers.
+ * @param {object} config  the cell's configuration, as recorded with the results
+ * @param {{ claimBatch: number, workers: number, enqueueBatch: number }} options
+ * @param {(url: string) => Promise<{ makeDriver: (key: string|number) => Promise<object>, stop?: () => Promise<void> }>} connect
+ */
+export function oursCell(config, { claimBatch, workers, enqueueBatch }, connect) {
+	let work;
+	let stop;
+	return {
+		config,
+		async setup({ url }) {
+			const connected = await connect(url);
+			stop = connected.stop;
+			work = oursWorkload({ claimBatch, workers, enqueueBatch, databaseUrl: url, makeDriver: connected.makeDriver });
+			await work.setup();
+		},
+		enqueue: (n) => work.enqueue(n),
+		drain: () => work.drain(),
+		verify: (expected) => work.verify(expected),
+		latency: (samples) => work.latency(samples),
+		async teardown() {
+			await work?.teardown();
+			await stop?.();
+		},
+	};
+}

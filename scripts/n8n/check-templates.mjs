@@ -15,21 +15,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startLocalStack } from './local-stack.mjs';
+import { startLocalStack, TEMPLATES } from './local-stack.mjs';
 import { copyWorkflow } from './provision.mjs';
 import { freePorts } from '../lib/ports.mjs';
 import { waitUntil } from '../lib/wait.mjs';
 
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');
-const ALL = [
-	'instant-worker.json',
-	'scheduled-worker.json',
-	'enqueue-http-api.json',
-	'dlq-alerting.json',
-	'maintenance.json',
-	'error-handler.json',
-];
 
 let passed = 0;
 const check = (ok, message) => {
@@ -45,10 +37,10 @@ let db;
 let failed = false;
 const t0 = Date.now();
 try {
-	stack = await startLocalStack({ stateDir, persistent: false, databaseUrl: process.env.DATABASE_URL, n8nPort, activate: ALL });
+	stack = await startLocalStack({ stateDir, persistent: false, databaseUrl: process.env.DATABASE_URL, n8nPort, activate: TEMPLATES });
 	check(
-		ALL.every((f) => stack.workflows[f]?.active),
-		`all ${ALL.length} templates imported and activated`,
+		TEMPLATES.every((f) => stack.workflows[f]?.active),
+		`all ${TEMPLATES.length} templates imported and activated`,
 	);
 	db = new Client({ connectionString: stack.queueUrl });
 	await db.connect();

@@ -22,6 +22,15 @@ const require = createRequire(import.meta.url);
 
 export const JOBS_CREDENTIAL = { name: 'Supabase Jobs account', type: 'supabaseJobsApi' };
 const HEADER_CREDENTIAL = { name: 'Jobs API header auth', type: 'httpHeaderAuth', header: 'X-API-Key' };
+/** Every workflow template in workflows/ (the checks activate them all). */
+export const TEMPLATES = [
+	'instant-worker.json',
+	'scheduled-worker.json',
+	'enqueue-http-api.json',
+	'dlq-alerting.json',
+	'maintenance.json',
+	'error-handler.json',
+];
 /** Templates `npm start` activates (the error handler needs no activation; alerts and maintenance are opt-in). */
 const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue-http-api.json'];
 

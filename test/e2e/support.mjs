@@ -10,15 +10,6 @@ import { waitUntil } from '../../scripts/lib/wait.mjs';
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');
 
-export const TEMPLATES = [
-	'instant-worker.json',
-	'scheduled-worker.json',
-	'enqueue-http-api.json',
-	'dlq-alerting.json',
-	'maintenance.json',
-	'error-handler.json',
-];
-
 /**
  * Starts the local stack (embedded Postgres unless DATABASE_URL, n8n with the package, credentials, templates)
  * in a throwaway state dir. `close()` prints n8n's log tail when a test marked the run failed.

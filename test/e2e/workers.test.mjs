@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { copyWorkflow } from '../../scripts/n8n/provision.mjs';
-import { enqueueMany, guarded, openStack, outcomes, overlappingRuns, TEMPLATES, waitUntilFinished } from './support.mjs';
+import { TEMPLATES } from '../../scripts/n8n/local-stack.mjs';
+import { enqueueMany, guarded, openStack, outcomes, overlappingRuns, waitUntilFinished } from './support.mjs';
 
 const JOBS = 1000;
 const FAILING = 40; // every 25th job throws in the example handler
