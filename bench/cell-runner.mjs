@@ -31,8 +31,12 @@ async function main() {
 			if (drained.processed !== jobs) throw new Error(`drain processed ${drained.processed} of ${jobs} jobs`);
 			await cell.verify?.(jobs);
 			Object.assign(result, {
-				jobs, enqueueMs, drainMs, enqueuePerSec: perSec(jobs, enqueueMs),
-				drainPerSec: perSec(jobs, drainMs), drainDetail: drained.detail ?? null,
+				jobs,
+				enqueueMs,
+				drainMs,
+				enqueuePerSec: perSec(jobs, enqueueMs),
+				drainPerSec: perSec(jobs, drainMs),
+				drainDetail: drained.detail ?? null,
 			});
 			parts.push(`enqueue ${Math.round(result.enqueuePerSec)}/s, drain ${Math.round(result.drainPerSec)}/s`);
 		}

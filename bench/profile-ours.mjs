@@ -7,18 +7,16 @@
 //   3. drain and enqueue throughput with single writes taken away in a throwaway database (an index, the
 //      foreign keys, the event rows, the run rows), durable and with synchronous_commit off.
 // Usage: node bench/profile-ours.mjs [--jobs 10000] [--repeats 3] [--skip-variants]
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { startEmbeddedPostgres, freePort } from '../scripts/lib/postgres.mjs';
-import { createDatabase, dropDatabase } from './lib/pg-server.mjs';
-import { summarize } from './lib/stats.mjs';
+import { withClient } from '../scripts/lib/databases.mjs';
+import { freePort } from '../scripts/lib/ports.mjs';
+import { startEmbeddedPostgres } from '../scripts/lib/postgres.mjs';
+import { benchJobs } from './cells/ours-workload.mjs';
 import { BENCH_DIR } from './lib/deps.mjs';
-
-const require = createRequire(import.meta.url);
-const pg = require('pg');
-const { migrate } = require('../scripts/migrate.js');
+import { timed, withOursWorkload } from './lib/ours-standalone.mjs';
+import { summarize } from './lib/stats.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name, fallback) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
@@ -34,7 +32,8 @@ const VARIANTS = {
 	'- index jobs(finished_at)': ['drop index mcp_jobs.jobs_finished_at_idx'],
 	'- FKs job_events/job_runs -> jobs': [
 		'alter table mcp_jobs.job_events drop constraint job_events_job_id_fkey',
-		'alter table mcp_jobs.job_runs drop constraint job_runs_job_id_fkey'],
+		'alter table mcp_jobs.job_runs drop constraint job_runs_job_id_fkey',
+	],
 	'- job_events rows': [skipRows('job_events')],
 	'- job_runs rows': [skipRows('job_runs')],
 	'- job_events and job_runs rows': [skipRows('job_events'), skipRows('job_runs')],
@@ -46,132 +45,96 @@ function skipRows(table) {
 		create trigger bench_skip before insert on mcp_jobs.${table} for each row execute function mcp_jobs._bench_skip()`;
 }
 
-async function connect(url) {
-	const c = new pg.Client({ connectionString: url });
-	await c.connect();
-	return c;
-}
-
-async function enqueue(client, n, queue = 'bench') {
-	for (let s = 0; s < n; s += 1000) {
-		const jobs = Array.from({ length: Math.min(1000, n - s) }, (_, k) =>
-			({ queue, source: 'bench', job_type: 'noop', payload: { i: s + k } }));
-		await client.query('select * from mcp_jobs.enqueue_jobs($1::jsonb)', [JSON.stringify(jobs)]);
-	}
-}
-
-async function drain(clients, claim = CLAIM) {
-	await Promise.all(clients.map(async (c, k) => {
-		for (;;) {
-			const { rows } = await c.query(
-				'select * from mcp_jobs.claim_next_job(p_worker_id => $1, p_queue => $2, p_limit => $3)', [`w${k}`, 'bench', claim]);
-			if (rows.length === 0) return;
-			await c.query('select * from mcp_jobs.complete_jobs($1::jsonb)',
-				[JSON.stringify(rows.map((r) => ({ job_id: r.id, worker_id: `w${k}` })))]);
-		}
-	}));
-}
-
 const lsn = async (c) => (await c.query('select pg_current_wal_lsn() as l')).rows[0].l;
 const walSince = async (c, from) => Number((await c.query('select pg_wal_lsn_diff(pg_current_wal_lsn(), $1) as d', [from])).rows[0].d);
 
-async function statementsProfile(adminUrl) {
-	const url = await createDatabase(adminUrl, 'profile_stmts');
-	await migrate({ connectionString: url });
-	const c = await connect(url);
-	const workers = await Promise.all(Array.from({ length: WORKERS }, () => connect(url)));
-	await c.query('create extension if not exists pg_stat_statements');
-	await c.query('select pg_stat_statements_reset()');
-	let from = await lsn(c);
-	let t = performance.now();
-	await enqueue(c, JOBS);
-	const enqueueMs = performance.now() - t;
-	const enqueueWal = await walSince(c, from);
-	from = await lsn(c);
-	t = performance.now();
-	await drain(workers);
-	const drainMs = performance.now() - t;
-	const drainWal = await walSince(c, from);
-	const { rows: statements } = await c.query(`
-		select regexp_replace(left(query, 110), '\\s+', ' ', 'g') as query, toplevel, calls, rows,
-		       round(total_exec_time::numeric, 1) as total_ms, round(mean_exec_time::numeric, 3) as mean_ms,
-		       wal_records, wal_bytes
-		from pg_stat_statements
-		where query not ilike '%pg_stat_statements%'
-		order by total_exec_time desc limit 14`);
-	const { rows: tables } = await c.query(`
-		select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, pg_relation_size(relid) as heap_bytes,
-		       pg_indexes_size(relid) as index_bytes,
-		       (select count(*) from pg_index i where i.indrelid = relid) as indexes
-		from pg_stat_user_tables where schemaname = 'mcp_jobs' and relname in ('jobs', 'job_runs', 'job_events')`);
-	await Promise.all([c, ...workers].map((x) => x.end()));
-	await dropDatabase(adminUrl, 'profile_stmts');
-	return {
-		jobs: JOBS, enqueueMs, drainMs, walBytesPerJob: { enqueue: enqueueWal / JOBS, drain: drainWal / JOBS },
-		tables: tables.map((r) => ({ ...r, heapBytesPerJob: Number(r.heap_bytes) / JOBS, indexBytesPerJob: Number(r.index_bytes) / JOBS })),
-		statements,
-	};
+/** Milliseconds and WAL bytes of `fn`. */
+async function timedWal(c, fn) {
+	const from = await lsn(c);
+	const ms = await timed(fn);
+	return { ms, wal: await walSince(c, from) };
 }
 
-async function explainBatch(adminUrl) {
-	const url = await createDatabase(adminUrl, 'profile_explain');
-	await migrate({ connectionString: url });
-	const c = await connect(url);
-	await enqueue(c, 200, 'warm');
-	const notices = [];
-	c.on('notice', (n) => notices.push(n.message));
-	await c.query(`load 'auto_explain'; set auto_explain.log_min_duration = 0; set auto_explain.log_analyze = on;
-		set auto_explain.log_nested_statements = on; set auto_explain.log_buffers = on; set auto_explain.log_wal = on;
-		set auto_explain.log_triggers = on; set auto_explain.log_level = notice`);
-	const sections = {};
-	const capture = async (name, fn) => {
-		notices.length = 0;
-		await fn();
-		sections[name] = notices.filter((n) => /Insert on|Update on|Trigger|Execution Time|Query Text|WAL:/.test(n)
-			|| n.includes('actual')).join('\n-----\n');
-	};
-	await capture('enqueue_jobs(100)', () => enqueue(c, 100));
-	let ids = [];
-	await capture('claim_next_job(limit 100)', async () => {
-		ids = (await c.query(`select id from mcp_jobs.claim_next_job(p_worker_id => 'w', p_queue => 'bench', p_limit => 100)`)).rows;
+async function statementsProfile(serverUrl) {
+	const options = { workers: WORKERS, claimBatch: CLAIM };
+	return withOursWorkload(serverUrl, 'profile_stmts', options, async ({ db, work }) => {
+		const c = db.client;
+		await c.query('create extension if not exists pg_stat_statements');
+		await c.query('select pg_stat_statements_reset()');
+		const enqueue = await timedWal(c, () => work.enqueue(JOBS));
+		const drain = await timedWal(c, () => work.drain());
+		await work.verify(JOBS);
+		const { rows: statements } = await c.query(`
+			select regexp_replace(left(query, 110), '\\s+', ' ', 'g') as query, toplevel, calls, rows,
+			       round(total_exec_time::numeric, 1) as total_ms, round(mean_exec_time::numeric, 3) as mean_ms,
+			       wal_records, wal_bytes
+			from pg_stat_statements
+			where query not ilike '%pg_stat_statements%'
+			order by total_exec_time desc limit 14`);
+		const { rows: tables } = await c.query(`
+			select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, pg_relation_size(relid) as heap_bytes,
+			       pg_indexes_size(relid) as index_bytes,
+			       (select count(*) from pg_index i where i.indrelid = relid) as indexes
+			from pg_stat_user_tables where schemaname = 'mcp_jobs' and relname in ('jobs', 'job_runs', 'job_events')`);
+		return {
+			jobs: JOBS,
+			enqueueMs: enqueue.ms,
+			drainMs: drain.ms,
+			walBytesPerJob: { enqueue: enqueue.wal / JOBS, drain: drain.wal / JOBS },
+			tables: tables.map((r) => ({ ...r, heapBytesPerJob: Number(r.heap_bytes) / JOBS, indexBytesPerJob: Number(r.index_bytes) / JOBS })),
+			statements,
+		};
 	});
-	await capture('complete_jobs(100)', () => c.query('select * from mcp_jobs.complete_jobs($1::jsonb)',
-		[JSON.stringify(ids.map((r) => ({ job_id: r.id, worker_id: 'w' })))]));
-	await c.end();
-	await dropDatabase(adminUrl, 'profile_explain');
-	return sections;
 }
 
-async function variantRun(adminUrl, name, sql, syncCommit, repeat) {
-	const db = `profile_v_${repeat}`;
-	const url = await createDatabase(adminUrl, db);
-	await migrate({ connectionString: url });
-	const c = await connect(url);
-	for (const statement of sql) await c.query(statement);
-	if (!syncCommit) await c.query(`alter database ${db} set synchronous_commit = off`);
-	await c.end();
-	const e = await connect(url);
-	const workers = await Promise.all(Array.from({ length: WORKERS }, () => connect(url)));
-	let t = performance.now();
-	await enqueue(e, JOBS);
-	const enqueuePerSec = JOBS / ((performance.now() - t) / 1000);
-	t = performance.now();
-	await drain(workers);
-	const drainPerSec = JOBS / ((performance.now() - t) / 1000);
-	const { rows: [{ n }] } = await e.query("select count(*)::int as n from mcp_jobs.jobs where status = 'completed'");
-	if (n !== JOBS) throw new Error(`${name}: ${n} of ${JOBS} completed`);
-	await Promise.all([e, ...workers].map((x) => x.end()));
-	await dropDatabase(adminUrl, db);
-	return { enqueuePerSec, drainPerSec };
+async function explainBatch(serverUrl) {
+	return withOursWorkload(serverUrl, 'profile_explain', { workers: 0, claimBatch: 100 }, async ({ db }) => {
+		await db.enqueueJobs(benchJobs(200, { queue: 'warm' }));
+		const notices = [];
+		db.client.on('notice', (n) => notices.push(n.message));
+		await db.client.query(`load 'auto_explain'; set auto_explain.log_min_duration = 0; set auto_explain.log_analyze = on;
+			set auto_explain.log_nested_statements = on; set auto_explain.log_buffers = on; set auto_explain.log_wal = on;
+			set auto_explain.log_triggers = on; set auto_explain.log_level = notice`);
+		const sections = {};
+		const capture = async (name, fn) => {
+			notices.length = 0;
+			await fn();
+			sections[name] = notices
+				.filter((n) => /Insert on|Update on|Trigger|Execution Time|Query Text|WAL:/.test(n) || n.includes('actual'))
+				.join('\n-----\n');
+		};
+		await capture('enqueue_jobs(100)', () => db.enqueueJobs(benchJobs(100)));
+		let claimed = [];
+		await capture('claim_next_job(limit 100)', async () => {
+			claimed = await db.claim('w', 'bench', 100);
+		});
+		await capture('complete_jobs(100)', () => db.completeJobs(claimed.map((job) => ({ job_id: job.id, worker_id: 'w' }))));
+		return sections;
+	});
 }
 
-async function variants(adminUrl) {
+async function variantRun(serverUrl, sql, syncCommit, repeat) {
+	const database = `profile_v_${repeat}`;
+	const prepare = async (db) => {
+		for (const statement of sql) await db.client.query(statement);
+		// the workload connects after this: its sessions get the setting
+		if (!syncCommit) await db.client.query(`alter database ${database} set synchronous_commit = off`);
+	};
+	return withOursWorkload(serverUrl, database, { workers: WORKERS, claimBatch: CLAIM, prepare }, async ({ work }) => {
+		const enqueueMs = await timed(() => work.enqueue(JOBS));
+		const drainMs = await timed(() => work.drain());
+		await work.verify(JOBS);
+		return { enqueuePerSec: JOBS / (enqueueMs / 1000), drainPerSec: JOBS / (drainMs / 1000) };
+	});
+}
+
+async function variants(serverUrl) {
 	const out = [];
 	for (const syncCommit of [true, false]) {
 		const runs = Object.fromEntries(Object.keys(VARIANTS).map((k) => [k, []]));
 		for (let r = 0; r < REPEATS; r++) {
 			for (const [name, sql] of Object.entries(VARIANTS)) {
-				runs[name].push(await variantRun(adminUrl, name, sql, syncCommit, r));
+				runs[name].push(await variantRun(serverUrl, sql, syncCommit, r));
 				process.stderr.write('.');
 			}
 		}
@@ -201,16 +164,17 @@ async function main() {
 	const port = await freePort();
 	server = await startEmbeddedPostgres({ fast: false, persistent: true, dataDir, port });
 	try {
-		const c = await connect(server.url);
-		await c.query("alter system set shared_preload_libraries = 'pg_stat_statements'");
-		await c.query("alter system set pg_stat_statements.track = 'all'");
-		await c.end();
+		await withClient(server.url, async (c) => {
+			await c.query("alter system set shared_preload_libraries = 'pg_stat_statements'");
+			await c.query("alter system set pg_stat_statements.track = 'all'");
+		});
 		await server.stop();
 		server = await startEmbeddedPostgres({ fast: false, persistent: true, dataDir, port });
 		const result = { date: new Date().toISOString(), jobs: JOBS, repeats: REPEATS, workers: WORKERS, claim: CLAIM };
 		result.statements = await statementsProfile(server.url);
 		result.explain = await explainBatch(server.url);
 		if (!argv.includes('--skip-variants')) result.variants = await variants(server.url);
+		await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
 		const file = join(BENCH_DIR, 'results', 'profile-ours.json');
 		await writeFile(file, `${JSON.stringify(result, null, '\t')}\n`);
 		console.log(`wrote ${file}`);

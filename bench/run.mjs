@@ -12,7 +12,9 @@ import { cpus, totalmem, release, platform, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { dropDatabase } from '../scripts/lib/databases.mjs';
 import { ensureDeps, BENCH_DIR, REPO_DIR } from './lib/deps.mjs';
+import { freshDatabase, serverInfo, startServer } from './lib/pg-server.mjs';
 import { killAllChildren, runChild } from './lib/children.mjs';
 import { CELLS, BASELINE } from './cells/index.mjs';
 import { summarizeRuns } from './lib/summary.mjs';
@@ -88,23 +90,23 @@ async function main() {
 	const params = args.quick
 		? { repeats: 1, jobs: 2000, latencySamples: 30 }
 		: {
-			repeats: intEnv('BENCH_REPEATS', 5),
-			jobs: intEnv('BENCH_JOBS', 20000),
-			latencySamples: intEnv('BENCH_LATENCY_SAMPLES', 400),
-		};
+				repeats: intEnv('BENCH_REPEATS', 5),
+				jobs: intEnv('BENCH_JOBS', 20000),
+				latencySamples: intEnv('BENCH_LATENCY_SAMPLES', 400),
+			};
 	const cells = selectCells(args);
 	const needs = new Set(cells.flatMap((c) => c.needs ?? []));
 	const started = Date.now();
 	const loadAtStart = load();
-	const { node22, node22Version } = ensureDeps(log);
+	const { node22, node22Version } = await ensureDeps(log);
 	if (needs.has('dist')) requireDist('nodes/shared/client.js');
 	if (needs.has('ts')) compileTestSupport(log);
-	// imported after ensureDeps: they need pg
-	const { startServer, createDatabase, dropDatabase, serverInfo } = await import('./lib/pg-server.mjs');
 	server = await startServer(log);
 	const postgres = { embedded: server.embedded, ...(await serverInfo(server.url)) };
-	log(`${postgres.version.split(',')[0]}; ${cells.length} cells x ${params.repeats} repeats, ${params.jobs} jobs each; ` +
-		`load average ${loadAtStart.m1.toFixed(2)}`);
+	log(
+		`${postgres.version.split(',')[0]}; ${cells.length} cells x ${params.repeats} repeats, ${params.jobs} jobs each; ` +
+			`load average ${loadAtStart.m1.toFixed(2)}`,
+	);
 
 	const runs = [];
 	for (let repeat = 1; repeat <= params.repeats; repeat++) {
@@ -114,14 +116,17 @@ async function main() {
 			if (stopping) return 130;
 			const database = `bench_${cell.name.replace(/\W/g, '_')}_${repeat}`;
 			log(`[${repeat}/${params.repeats}] ${cell.name} (load ${loadavg()[0].toFixed(2)})`);
-			const url = await createDatabase(server.url, database);
+			const url = await freshDatabase(server.url, database);
 			// other processes on the machine skew the numbers: keep the load average with each run
 			const before = load();
 			const t0 = Date.now();
 			try {
-				const result = await runChild(node22, join(BENCH_DIR, 'cell-runner.mjs'),
+				const result = await runChild(
+					node22,
+					join(BENCH_DIR, 'cell-runner.mjs'),
 					{ cell: cell.name, url, jobs: params.jobs, samples: params.latencySamples },
-					{ timeoutMs: 15 * 60_000 });
+					{ timeoutMs: 15 * 60_000 },
+				);
 				runs.push({ repeat, ok: true, ...result, seconds: (Date.now() - t0) / 1000, load: { before, after: load() } });
 			} catch (error) {
 				if (stopping) return 130;

@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchParent } from './lib/processes.mjs';
 import { cacheRoot } from './n8n/install.mjs';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -73,10 +74,14 @@ async function serve() {
 			else console.log('\nStopping after the current step (Ctrl-C again to stop at once) ...');
 		});
 	}
-	watchSupervisor(() => {
-		aborter.abort(new Error('the npm start process went away'));
-		if (stack) void stopAndExit(1);
-	});
+	// the server is in its own process group: without this it would outlive a supervisor killed with -9
+	const supervisor = Number(process.env.START_SUPERVISOR_PID);
+	if (supervisor) {
+		watchParent(supervisor, () => {
+			aborter.abort(new Error('the npm start process went away'));
+			if (stack) void stopAndExit(1);
+		});
+	}
 
 	const stateDir = join(cacheRoot(), 'local');
 	try {
@@ -108,16 +113,4 @@ function portFromEnv(name, fallback) {
 		process.exit(2);
 	}
 	return port;
-}
-
-/** The server outlives a supervisor killed with -9 otherwise (it is in its own process group). */
-function watchSupervisor(onGone) {
-	const supervisor = Number(process.env.START_SUPERVISOR_PID);
-	if (!supervisor) return;
-	const timer = setInterval(() => {
-		if (process.ppid === supervisor) return;
-		clearInterval(timer);
-		onGone();
-	}, 1000);
-	timer.unref();
 }

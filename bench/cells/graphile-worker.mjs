@@ -12,7 +12,10 @@ const PROC = fileURLToPath(new URL('./graphile-worker-proc.mjs', import.meta.url
 
 export function createCell({ batched = true, processes = 2, enqueueBatch = 1000 }) {
 	const config = {
-		processes, concurrentJobs: CONCURRENT_JOBS, enqueueBatch, preset: workerPreset(batched).worker,
+		processes,
+		concurrentJobs: CONCURRENT_JOBS,
+		enqueueBatch,
+		preset: workerPreset(batched).worker,
 	};
 	let url;
 	let utils;
@@ -49,8 +52,9 @@ export function createCell({ batched = true, processes = 2, enqueueBatch = 1000 
 		},
 
 		async verify() {
-			const { rows: [row] } = await utils.withPgClient((c) =>
-				c.query('select count(*)::int as n from graphile_worker.jobs'));
+			const {
+				rows: [row],
+			} = await utils.withPgClient((c) => c.query('select count(*)::int as n from graphile_worker.jobs'));
 			if (row.n !== 0) throw new Error(`${row.n} jobs left after the drain`);
 		},
 
@@ -67,8 +71,7 @@ export function createCell({ batched = true, processes = 2, enqueueBatch = 1000 
 			});
 			const client = await pool.connect();
 			try {
-				return await probe.run(samples, (i) =>
-					client.query("select graphile_worker.add_job('lat', json_build_object('i', $1::int))", [i]));
+				return await probe.run(samples, (i) => client.query("select graphile_worker.add_job('lat', json_build_object('i', $1::int))", [i]));
 			} finally {
 				client.release();
 				await runner.stop();

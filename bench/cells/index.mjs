@@ -11,35 +11,64 @@ export const CELLS = [
 	{ name: 'ours-pg-claim1', system: 'mcp_jobs over pg', module: './ours-pg.mjs', options: { claimBatch: 1 } },
 	{ name: 'ours-pg-claim10', system: 'mcp_jobs over pg', module: './ours-pg.mjs', options: { claimBatch: 10 } },
 	{ name: 'ours-pg-claim100', system: 'mcp_jobs over pg', module: './ours-pg.mjs', options: { claimBatch: 100 } },
-	{ name: 'ours-rpc-claim10', system: 'mcp_jobs via RPC client + gateway', module: './ours-rpc.mjs', options: { claimBatch: 10 }, needs: ['dist', 'ts'] },
-	{ name: 'ours-rpc-claim100', system: 'mcp_jobs via RPC client + gateway', module: './ours-rpc.mjs', options: { claimBatch: 100 }, needs: ['dist', 'ts'] },
+	{
+		name: 'ours-rpc-claim10',
+		system: 'mcp_jobs via RPC client + gateway',
+		module: './ours-rpc.mjs',
+		options: { claimBatch: 10 },
+		needs: ['dist', 'ts'],
+	},
+	{
+		name: 'ours-rpc-claim100',
+		system: 'mcp_jobs via RPC client + gateway',
+		module: './ours-rpc.mjs',
+		options: { claimBatch: 100 },
+		needs: ['dist', 'ts'],
+	},
 	{ name: 'graphile-batched', system: 'graphile-worker 0.18.0', module: './graphile-worker.mjs', options: { batched: true } },
 	{ name: 'graphile-unbatched', system: 'graphile-worker 0.18.0', module: './graphile-worker.mjs', options: { batched: false } },
 	{ name: 'pgboss-batch100', system: 'pg-boss 12.38.0', module: './pg-boss.mjs', options: { batchSize: 100 } },
-	{ name: 'trigger-listen', system: 'Job Trigger node (mcp_jobs)', module: './job-trigger.mjs', options: { listen: true, pollIntervalSeconds: 5, maxJobs: 5000 }, needs: ['dist', 'ts'] },
-	{ name: 'trigger-poll-1s', system: 'Job Trigger node (mcp_jobs)', module: './job-trigger.mjs', options: { listen: false, pollIntervalSeconds: 1, drain: false, maxSamples: 40, warmup: 2 }, needs: ['dist', 'ts'] },
 	{
-		name: 'n8n-scheduled-worker', system: 'n8n 2.40.7: scheduled-worker.json', module: './n8n-worker.mjs', needs: ['dist'], optIn: '--n8n',
+		name: 'trigger-listen',
+		system: 'Job Trigger node (mcp_jobs)',
+		module: './job-trigger.mjs',
+		options: { listen: true, pollIntervalSeconds: 5, maxJobs: 5000 },
+		needs: ['dist', 'ts'],
+	},
+	{
+		name: 'trigger-poll-1s',
+		system: 'Job Trigger node (mcp_jobs)',
+		module: './job-trigger.mjs',
+		options: { listen: false, pollIntervalSeconds: 1, drain: false, maxSamples: 40, warmup: 2 },
+		needs: ['dist', 'ts'],
+	},
+	{
+		name: 'n8n-scheduled-worker',
+		system: 'n8n 2.40.7: scheduled-worker.json',
+		module: './n8n-worker.mjs',
+		needs: ['dist'],
+		optIn: '--n8n',
 		options: {
-			template: 'scheduled-worker.json', maxJobs: 3000,
+			template: 'scheduled-worker.json',
+			maxJobs: 3000,
 			edits: { 'Every 30 Seconds': { rule: { interval: [{ field: 'seconds', secondsInterval: 1 }] } }, 'Claim Job': { batchSize: 100 } },
 			describe: 'template with schedule every 1 s (not 30 s) and Batch Size 100 (not 10)',
 		},
 	},
 	{
-		name: 'n8n-instant-worker', system: 'n8n 2.40.7: instant-worker.json', module: './n8n-worker.mjs', needs: ['dist'], optIn: '--n8n',
-		options: { template: 'instant-worker.json', maxJobs: 1000, latencySamples: 50, describe: 'template as shipped: Job Trigger, max 5 concurrent executions' },
+		name: 'n8n-instant-worker',
+		system: 'n8n 2.40.7: instant-worker.json',
+		module: './n8n-worker.mjs',
+		needs: ['dist'],
+		optIn: '--n8n',
+		options: {
+			template: 'instant-worker.json',
+			maxJobs: 1000,
+			latencySamples: 50,
+			describe: 'template as shipped: Job Trigger, max 5 concurrent executions',
+		},
 	},
 ];
-
-// A/B runs of SQL changes: BENCH_BASE_MIGRATIONS=<dir with the old migrations/*.sql> adds a "-base" twin of
-// every ours-pg cell, run interleaved with the current ones under the same load.
-if (process.env.BENCH_BASE_MIGRATIONS) {
-	for (const cell of CELLS.filter((c) => c.module === './ours-pg.mjs')) {
-		CELLS.push({ ...cell, name: `${cell.name}-base`, system: `${cell.system} (base migrations)`,
-			options: { ...cell.options, migrationsDir: process.env.BENCH_BASE_MIGRATIONS } });
-	}
-}
 
 export async function loadCell(name) {
 	const entry = CELLS.find((c) => c.name === name);

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { compiled, requireDist } from '../lib/ts-support.mjs';
 
 const require = createRequire(import.meta.url);
-const { migrate } = require('../../scripts/migrate.js');
+const { migrate } = require('../../bin/supabase-jobs-migrate.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export function createCell({ listen = true, pollIntervalSeconds = 5, maxConcurrent = 5, drain = true, maxSamples, maxJobs, warmup }) {
@@ -31,7 +31,8 @@ export function createCell({ listen = true, pollIntervalSeconds = 5, maxConcurre
 			// LISTEN is in place once its backend shows up
 			for (let i = 0; ; i++) {
 				const { rowCount } = await pool.query(
-					"select 1 from pg_stat_activity where datname = current_database() and query ilike 'listen%'");
+					"select 1 from pg_stat_activity where datname = current_database() and query ilike 'listen%'",
+				);
 				if (rowCount) break;
 				if (i > 200) throw new Error('the Job Trigger did not LISTEN within 10 s');
 				await sleep(50);
@@ -46,8 +47,10 @@ export function createCell({ listen = true, pollIntervalSeconds = 5, maxConcurre
 		triggers.splice(triggers.indexOf(trigger), 1);
 	}
 
-	const enqueue = (queue, count, offset = 0) => pool.query('select 1 from mcp_jobs.enqueue_jobs($1::jsonb)', [JSON.stringify(
-		Array.from({ length: count }, (_, k) => ({ queue, source: 'bench', job_type: 'noop', payload: { i: offset + k } })))]);
+	const enqueue = (queue, count, offset = 0) =>
+		pool.query('select 1 from mcp_jobs.enqueue_jobs($1::jsonb)', [
+			JSON.stringify(Array.from({ length: count }, (_, k) => ({ queue, source: 'bench', job_type: 'noop', payload: { i: offset + k } }))),
+		]);
 
 	const cell = {
 		config,
@@ -77,7 +80,8 @@ export function createCell({ listen = true, pollIntervalSeconds = 5, maxConcurre
 					const emitted = await trigger.waitForEmits(id + 1, pollIntervalSeconds * 1000 + 10_000);
 					const t1 = performance.now();
 					const run = emitted[id];
-					if (run.data[0][0].json.payload.i !== id) throw new Error(`expected job ${id}, the trigger emitted ${run.data[0][0].json.payload.i}`);
+					if (run.data[0][0].json.payload.i !== id)
+						throw new Error(`expected job ${id}, the trigger emitted ${run.data[0][0].json.payload.i}`);
 					run.donePromise?.resolve(harness.fakeRun('success'));
 					if (id >= rounds - samples) out.push(t1 - t0);
 				}
@@ -99,7 +103,9 @@ export function createCell({ listen = true, pollIntervalSeconds = 5, maxConcurre
 		cell.drain = async () => {
 			const trigger = await start('bench');
 			drainTrigger = trigger;
-			const { rows: [{ n: expected }] } = await pool.query("select count(*)::int as n from mcp_jobs.jobs where queue = 'bench'");
+			const {
+				rows: [{ n: expected }],
+			} = await pool.query("select count(*)::int as n from mcp_jobs.jobs where queue = 'bench'");
 			// each execution ends as soon as it starts
 			for (let k = 0; k < expected; k++) {
 				const emitted = await trigger.waitForEmits(k + 1, 30_000);
@@ -107,8 +113,9 @@ export function createCell({ listen = true, pollIntervalSeconds = 5, maxConcurre
 			}
 			// the trigger completes each job after its execution ended: wait for the last ones
 			for (;;) {
-				const { rows: [{ n }] } = await pool.query(
-					"select count(*)::int as n from mcp_jobs.jobs where queue = 'bench' and status = 'completed'");
+				const {
+					rows: [{ n }],
+				} = await pool.query("select count(*)::int as n from mcp_jobs.jobs where queue = 'bench' and status = 'completed'");
 				if (n === expected) break;
 				await sleep(10);
 			}

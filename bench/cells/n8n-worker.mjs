@@ -8,22 +8,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import { dropDatabase } from '../../scripts/lib/databases.mjs';
+import { JOBS_CREDENTIAL, jobsCredentialData, startLocalStack } from '../../scripts/n8n/local-stack.mjs';
+import { upsertCredential } from '../../scripts/n8n/provision.mjs';
 import { BENCH_DIR, REPO_DIR } from '../lib/deps.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const harness = () => import('../../scripts/n8n/index.mjs');
-
-async function dropN8nDatabase(url, name) {
-	const admin = new URL(url);
-	admin.pathname = '/postgres';
-	const client = new pg.Client({ connectionString: admin.href });
-	await client.connect();
-	try {
-		await client.query(`drop database if exists "${name.replace(/"/g, '""')}" with (force)`);
-	} finally {
-		await client.end();
-	}
-}
 
 export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, describe }) {
 	const config = { template, edits, n8n: 'regular mode, executions saved (n8n defaults)', describe };
@@ -36,8 +26,9 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 	let n8nDatabaseName;
 
 	async function completed() {
-		const { rows: [{ n }] } = await pool.query(
-			"select count(*)::int as n from mcp_jobs.jobs where queue = 'default' and status = 'completed'");
+		const {
+			rows: [{ n }],
+		} = await pool.query("select count(*)::int as n from mcp_jobs.jobs where queue = 'default' and status = 'completed'");
 		return n;
 	}
 
@@ -49,7 +40,6 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 			url = ctx.url;
 			pool = new pg.Pool({ connectionString: url, max: 2 });
 			pool.on('error', () => undefined);
-			const { startLocalStack, upsertCredential, JOBS_CREDENTIAL, jobsCredentialData } = await harness();
 			stateDir = await mkdtemp(join(BENCH_DIR, '.cache', 'n8n-state-'));
 			const t0 = performance.now();
 			// nothing activated: the cell activates its own copy when the drain starts
@@ -59,23 +49,25 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 			const credential = await upsertCredential(stack.api, { ...JOBS_CREDENTIAL, data: jobsCredentialData(url) });
 			const workflow = JSON.parse(await readFile(join(REPO_DIR, 'workflows', template), 'utf8'));
 			workflow.name = `bench: ${workflow.name}`;
-			for (const node of workflow.nodes) {
-				Object.assign(node.parameters, edits[node.name] ?? {});
-				if (node.credentials?.supabaseJobsApi) node.credentials.supabaseJobsApi = { id: credential.id, name: credential.name };
-			}
-			workflowId = await stack.api.importWorkflow(workflow);
+			for (const node of workflow.nodes) Object.assign(node.parameters, edits[node.name] ?? {});
+			workflowId = await stack.api.importWorkflow(workflow, { credentials: { [JOBS_CREDENTIAL.type]: credential } });
 		},
 
 		async enqueue(n) {
 			for (let start = 0; start < n; start += 1000) {
-				const jobs = Array.from({ length: Math.min(1000, n - start) }, (_, k) =>
-					({ source: 'bench', job_type: 'example', payload: { i: start + k } }));
+				const jobs = Array.from({ length: Math.min(1000, n - start) }, (_, k) => ({
+					source: 'bench',
+					job_type: 'example',
+					payload: { i: start + k },
+				}));
 				await pool.query('select 1 from mcp_jobs.enqueue_jobs($1::jsonb)', [JSON.stringify(jobs)]);
 			}
 		},
 
 		async drain() {
-			const { rows: [{ n: expected }] } = await pool.query("select count(*)::int as n from mcp_jobs.jobs where queue = 'default'");
+			const {
+				rows: [{ n: expected }],
+			} = await pool.query("select count(*)::int as n from mcp_jobs.jobs where queue = 'default'");
 			await stack.api.activateWorkflow(workflowId);
 			let last = -1;
 			let lastChange = performance.now();
@@ -86,14 +78,16 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 				if (performance.now() - lastChange > 120_000) throw new Error(`n8n completed ${n} of ${expected} jobs, none in the last 2 minutes`);
 				await sleep(100);
 			}
-			const { rows: [s] } = await pool.query(`select count(*)::int as failed_runs from mcp_jobs.job_runs where status <> 'completed'`);
+			const {
+				rows: [s],
+			} = await pool.query(`select count(*)::int as failed_runs from mcp_jobs.job_runs where status <> 'completed'`);
 			return { processed: expected, detail: s };
 		},
 
 		async teardown() {
 			await stack?.stop();
 			await pool?.end();
-			if (n8nDatabaseName) await dropN8nDatabase(url, n8nDatabaseName);
+			if (n8nDatabaseName) await dropDatabase(url, n8nDatabaseName);
 			if (stateDir) await rm(stateDir, { recursive: true, force: true });
 		},
 	};
@@ -102,11 +96,18 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 		cell.latency = async (samples) => {
 			const out = [];
 			for (let i = 0; i < samples + 3; i++) {
-				const { rows: [{ id }] } = await pool.query(
-					`select id from mcp_jobs.enqueue_jobs($1::jsonb)`, [JSON.stringify([{ source: 'bench', job_type: 'example', payload: { lat: i } }])]);
+				const {
+					rows: [{ id }],
+				} = await pool.query(`select id from mcp_jobs.enqueue_jobs($1::jsonb)`, [
+					JSON.stringify([{ source: 'bench', job_type: 'example', payload: { lat: i } }]),
+				]);
 				for (let k = 0; ; k++) {
-					const { rows: [j] } = await pool.query(
-						'select extract(epoch from (started_at - created_at)) * 1000 as ms, status from mcp_jobs.jobs where id = $1', [id]);
+					const {
+						rows: [j],
+					} = await pool.query(
+						'select extract(epoch from (started_at - created_at)) * 1000 as ms, status from mcp_jobs.jobs where id = $1',
+						[id],
+					);
 					if (j.status === 'completed') {
 						if (i >= 3) out.push(Number(j.ms));
 						break;

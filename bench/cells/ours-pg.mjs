@@ -1,19 +1,23 @@
 // Cell: mcp_jobs over plain pg, one connection per worker loop (see ours-workload.mjs for the work).
 import { createRequire } from 'node:module';
 import pg from 'pg';
-import { oursWorkload } from './ours-workload.mjs';
+import { oursCell } from './ours-workload.mjs';
 
 const require = createRequire(import.meta.url);
-const { migrate } = require('../../scripts/migrate.js');
+const { migrate } = require('../../bin/supabase-jobs-migrate.js');
 
 const ENQUEUE = 'select * from mcp_jobs.enqueue_jobs($1::jsonb)';
 const CLAIM = 'select * from mcp_jobs.claim_next_job(p_worker_id => $1, p_queue => $2, p_limit => $3)';
 const COMPLETE = 'select * from mcp_jobs.complete_jobs($1::jsonb)';
 
-async function pgDriver(url) {
+/** A workload driver on its own pg connection; `backendPid` is its server process (for CPU readings). */
+export async function pgDriver(url) {
 	const client = new pg.Client({ connectionString: url });
 	await client.connect();
+	const backendPid = (await client.query('select pg_backend_pid() as pid')).rows[0].pid;
 	return {
+		client,
+		backendPid,
 		enqueueJobs: async (jobs) => (await client.query(ENQUEUE, [JSON.stringify(jobs)])).rows,
 		enqueueOne: (job) => client.query(ENQUEUE, [JSON.stringify([job])]),
 		claim: async (workerId, queue, limit) => (await client.query(CLAIM, [workerId, queue, limit])).rows,
@@ -22,21 +26,10 @@ async function pgDriver(url) {
 	};
 }
 
-export function createCell({ claimBatch = 1, workers = 8, enqueueBatch = 1000, migrationsDir }) {
-	const config = { workers, claimBatch, enqueueBatch, processes: 1, connections: workers + 2, migrationsDir };
-	let work;
-	return {
-		config,
-		async setup(ctx) {
-			const { url } = ctx;
-			await migrate({ connectionString: url, dir: migrationsDir });
-			work = oursWorkload({ claimBatch, workers, enqueueBatch, databaseUrl: url, makeDriver: () => pgDriver(url) });
-			await work.setup();
-		},
-		enqueue: (n) => work.enqueue(n),
-		drain: () => work.drain(),
-		verify: (expected) => work.verify(expected),
-		latency: (samples) => work.latency(samples),
-		teardown: async () => work?.teardown(),
-	};
+export function createCell({ claimBatch = 1, workers = 8, enqueueBatch = 1000 }) {
+	const config = { workers, claimBatch, enqueueBatch, processes: 1, connections: workers + 2 };
+	return oursCell(config, { claimBatch, workers, enqueueBatch }, async (url) => {
+		await migrate({ connectionString: url });
+		return { makeDriver: () => pgDriver(url) };
+	});
 }

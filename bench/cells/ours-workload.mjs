@@ -7,7 +7,12 @@
 import pg from 'pg';
 import { latencyProbe } from '../lib/latency.mjs';
 
-export const QUEUE = 'bench';
+const QUEUE = 'bench';
+
+/** `count` trivial jobs for queue `queue` (default the workload's), payloads {i: start …}. */
+export function benchJobs(count, { start = 0, queue = QUEUE, jobType = 'noop' } = {}) {
+	return Array.from({ length: count }, (_, k) => ({ queue, source: 'bench', job_type: jobType, payload: { i: start + k } }));
+}
 
 export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, databaseUrl }) {
 	let enqueuer;
@@ -33,11 +38,7 @@ export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, da
 
 		async enqueue(n) {
 			for (let start = 0; start < n; start += enqueueBatch) {
-				const jobs = [];
-				for (let i = start; i < Math.min(n, start + enqueueBatch); i++) {
-					jobs.push({ queue: QUEUE, source: 'bench', job_type: 'noop', payload: { i } });
-				}
-				await enqueuer.enqueueJobs(jobs);
+				await enqueuer.enqueueJobs(benchJobs(Math.min(enqueueBatch, n - start), { start }));
 			}
 		},
 
@@ -51,8 +52,9 @@ export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, da
 			const c = new pg.Client({ connectionString: databaseUrl });
 			await c.connect();
 			try {
-				const { rows: [row] } = await c.query(
-					'select count(*)::int as n from mcp_jobs.jobs where queue = $1 and status = $2', [QUEUE, 'completed']);
+				const {
+					rows: [row],
+				} = await c.query('select count(*)::int as n from mcp_jobs.jobs where queue = $1 and status = $2', [QUEUE, 'completed']);
 				if (row.n !== expected) throw new Error(`${row.n} of ${expected} jobs completed in the database`);
 			} finally {
 				await c.end();
@@ -85,7 +87,8 @@ export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, da
 			});
 			await listener.query('listen mcp_jobs_new_job');
 			const latencies = await probe.run(samples, (i) =>
-				enqueuer.enqueueOne({ queue: 'lat', source: 'bench', job_type: 'noop', payload: { i } }));
+				enqueuer.enqueueOne({ queue: 'lat', source: 'bench', job_type: 'noop', payload: { i } }),
+			);
 			await running;
 			return latencies;
 		},
@@ -93,6 +96,35 @@ export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, da
 		async teardown() {
 			await listener?.end().catch(() => undefined);
 			await Promise.all([enqueuer, ...(loops ?? [])].filter(Boolean).map((d) => d.close?.()));
+		},
+	};
+}
+
+/**
+ * A bench cell (see index.mjs) that runs this workload: `connect(url)` prepares the database and returns how to
+ * make a driver, and what to stop after the run besides the drivers.
+ * @param {object} config  the cell's configuration, as recorded with the results
+ * @param {{ claimBatch: number, workers: number, enqueueBatch: number }} options
+ * @param {(url: string) => Promise<{ makeDriver: (key: string|number) => Promise<object>, stop?: () => Promise<void> }>} connect
+ */
+export function oursCell(config, { claimBatch, workers, enqueueBatch }, connect) {
+	let work;
+	let stop;
+	return {
+		config,
+		async setup({ url }) {
+			const connected = await connect(url);
+			stop = connected.stop;
+			work = oursWorkload({ claimBatch, workers, enqueueBatch, databaseUrl: url, makeDriver: connected.makeDriver });
+			await work.setup();
+		},
+		enqueue: (n) => work.enqueue(n),
+		drain: () => work.drain(),
+		verify: (expected) => work.verify(expected),
+		latency: (samples) => work.latency(samples),
+		async teardown() {
+			await work?.teardown();
+			await stop?.();
 		},
 	};
 }

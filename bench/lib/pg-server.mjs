@@ -1,17 +1,33 @@
 // The Postgres server the bench runs against: an embedded one started here (fsync on, as in production),
 // or DATABASE_URL's server. Creates and drops one throwaway database per cell run; reads its settings.
-import pg from 'pg';
-import { startEmbeddedPostgres, withDatabase } from '../../scripts/lib/postgres.mjs';
-
-export { withDatabase };
+import { createDatabase, dropDatabase, withClient } from '../../scripts/lib/databases.mjs';
+import { startEmbeddedPostgres } from '../../scripts/lib/postgres.mjs';
 
 /** Settings that move queue throughput; recorded with the results. */
 const SETTINGS = [
-	'server_version', 'shared_buffers', 'max_connections', 'fsync', 'synchronous_commit', 'full_page_writes',
-	'wal_level', 'wal_buffers', 'max_wal_size', 'checkpoint_timeout', 'commit_delay', 'work_mem',
-	'maintenance_work_mem', 'effective_cache_size', 'random_page_cost', 'jit', 'autovacuum',
-	'autovacuum_naptime', 'autovacuum_vacuum_scale_factor', 'huge_pages', 'max_worker_processes',
-	'default_toast_compression', 'wal_compression',
+	'server_version',
+	'shared_buffers',
+	'max_connections',
+	'fsync',
+	'synchronous_commit',
+	'full_page_writes',
+	'wal_level',
+	'wal_buffers',
+	'max_wal_size',
+	'checkpoint_timeout',
+	'commit_delay',
+	'work_mem',
+	'maintenance_work_mem',
+	'effective_cache_size',
+	'random_page_cost',
+	'jit',
+	'autovacuum',
+	'autovacuum_naptime',
+	'autovacuum_vacuum_scale_factor',
+	'huge_pages',
+	'max_worker_processes',
+	'default_toast_compression',
+	'wal_compression',
 ];
 
 export async function startServer(log) {
@@ -24,37 +40,21 @@ export async function startServer(log) {
 	return { url: server.url, embedded: true, stop: server.stop };
 }
 
-async function withClient(url, fn) {
-	const client = new pg.Client({ connectionString: url });
-	await client.connect();
-	try {
-		return await fn(client);
-	} finally {
-		await client.end();
-	}
-}
-
-const ident = (name) => `"${name.replace(/"/g, '""')}"`;
-
-export async function createDatabase(adminUrl, name) {
-	await withClient(adminUrl, async (c) => {
-		await c.query(`drop database if exists ${ident(name)} with (force)`);
-		await c.query(`create database ${ident(name)}`);
-	});
-	return withDatabase(adminUrl, name);
-}
-
-export async function dropDatabase(adminUrl, name) {
-	await withClient(adminUrl, (c) => c.query(`drop database if exists ${ident(name)} with (force)`));
+/** A fresh database `name` (dropped first if a previous run left it); returns its URL. */
+export async function freshDatabase(serverUrl, name) {
+	await dropDatabase(serverUrl, name);
+	return createDatabase(serverUrl, name);
 }
 
 /** { version, settings: { name: value as SHOW prints it } } of the server. */
 export async function serverInfo(url) {
 	return withClient(url, async (c) => {
-		const { rows: [{ version }] } = await c.query('select version()');
-		const { rows } = await c.query(
-			'select name, current_setting(name) as value from pg_settings where name = any($1) order by name',
-			[SETTINGS]);
+		const {
+			rows: [{ version }],
+		} = await c.query('select version()');
+		const { rows } = await c.query('select name, current_setting(name) as value from pg_settings where name = any($1) order by name', [
+			SETTINGS,
+		]);
 		const settings = Object.fromEntries(rows.map((r) => [r.name, r.value]));
 		return { version, settings };
 	});

@@ -31,7 +31,8 @@ function waitFor(child, type) {
 /** Forks `count` copies of script with arg (JSON) and waits until each says 'ready'. */
 export async function startWorkers(script, count, arg) {
 	const children = Array.from({ length: count }, (_, index) =>
-		fork(script, [JSON.stringify({ ...arg, index })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+		fork(script, [JSON.stringify({ ...arg, index })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+	);
 	const ready = await Promise.all(children.map((c) => waitFor(c, 'ready')));
 	return {
 		/** The children's 'ready' messages (a child may report e.g. its URL there). */

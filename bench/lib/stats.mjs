@@ -1,7 +1,7 @@
 // Small statistics helpers: quantiles of latency samples, median and spread over repeats.
 
 /** Linear-interpolated quantile (q in [0,1]) of numbers; null for an empty list. */
-export function quantile(values, q) {
+function quantile(values, q) {
 	const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
 	if (xs.length === 0) return null;
 	const pos = (xs.length - 1) * q;

@@ -7,7 +7,7 @@ import { existsSync, statSync, readdirSync, writeFileSync, mkdirSync } from 'nod
 import { join } from 'node:path';
 import { BENCH_DIR, REPO_DIR } from './deps.mjs';
 
-export const TS_OUT = join(BENCH_DIR, '.cache', 'ts');
+const TS_OUT = join(BENCH_DIR, '.cache', 'ts');
 const ENTRIES = ['test/support/postgrest-gateway.ts', 'test/support/n8n/start-trigger.ts'];
 const SOURCE_DIRS = ['test/support/postgrest', 'test/support/n8n'];
 
@@ -28,9 +28,31 @@ export function compileTestSupport(log) {
 	if (outputs.every(existsSync) && Math.min(...outputs.map((f) => statSync(f).mtimeMs)) > newestSource()) return;
 	log('compiling test/support (PostgREST gateway, trigger harness) into bench/.cache/ts');
 	const tsc = createRequire(join(REPO_DIR, 'package.json')).resolve('typescript/bin/tsc');
-	const r = spawnSync(process.execPath, [tsc, '--outDir', TS_OUT, '--rootDir', REPO_DIR, '--module', 'commonjs',
-		'--moduleResolution', 'node', '--target', 'es2021', '--esModuleInterop', '--skipLibCheck', '--resolveJsonModule',
-		'--types', 'node', '--noEmitOnError', 'false', ...ENTRIES], { cwd: REPO_DIR, encoding: 'utf8' });
+	const r = spawnSync(
+		process.execPath,
+		[
+			tsc,
+			'--outDir',
+			TS_OUT,
+			'--rootDir',
+			REPO_DIR,
+			'--module',
+			'commonjs',
+			'--moduleResolution',
+			'node',
+			'--target',
+			'es2021',
+			'--esModuleInterop',
+			'--skipLibCheck',
+			'--resolveJsonModule',
+			'--types',
+			'node',
+			'--noEmitOnError',
+			'false',
+			...ENTRIES,
+		],
+		{ cwd: REPO_DIR, encoding: 'utf8' },
+	);
 	// type errors do not stop the emit; only a missing output does
 	if (!outputs.every(existsSync)) {
 		throw new Error(`tsc could not compile ${ENTRIES.join(', ')} (exit ${r.status}):\n${(r.stdout + r.stderr).slice(-3000)}`);

@@ -24,7 +24,11 @@ export async function buildPage(pageDir) {
 		"form-action 'none'",
 	].join('; ');
 	return replaceMarker(
-		replaceMarker(replaceMarker(template, 'content-security-policy', `<meta http-equiv="Content-Security-Policy" content="${csp}">`), 'styles.css', `<style>${style}</style>`),
+		replaceMarker(
+			replaceMarker(template, 'content-security-policy', `<meta http-equiv="Content-Security-Policy" content="${csp}">`),
+			'styles.css',
+			`<style>${style}</style>`,
+		),
 		'app.js',
 		`<script>${js}</script>`,
 	);

@@ -17,7 +17,13 @@ const jobId = (expression) => ({ __rl: true, mode: 'id', value: expression });
  * request's `ids` become one item each (the node sends them all in one batch call).
  */
 const ROUTES = [
-	{ action: 'overview', name: 'Queue Stats', node: 'jobQueue', alwaysOutputData: true, parameters: { resource: 'queue', operation: 'getStats', queue: '', windowHours: '={{ $json.windowHours }}' } },
+	{
+		action: 'overview',
+		name: 'Queue Stats',
+		node: 'jobQueue',
+		alwaysOutputData: true,
+		parameters: { resource: 'queue', operation: 'getStats', queue: '', windowHours: '={{ $json.windowHours }}' },
+	},
 	{
 		action: 'jobs',
 		name: 'List Jobs',
@@ -27,18 +33,39 @@ const ROUTES = [
 			resource: 'job',
 			operation: 'getAll',
 			limit: '={{ $json.limit }}',
-			filters: { queue: '={{ $json.queue }}', status: '={{ $json.status }}', source: '={{ $json.source }}', jobType: '={{ $json.jobType }}', beforeSeq: '={{ $json.beforeSeq }}' },
+			filters: {
+				queue: '={{ $json.queue }}',
+				status: '={{ $json.status }}',
+				source: '={{ $json.source }}',
+				jobType: '={{ $json.jobType }}',
+				beforeSeq: '={{ $json.beforeSeq }}',
+			},
 		},
 	},
 	{ action: 'job', name: 'Get Job', node: 'jobQueue', parameters: { resource: 'job', operation: 'get', jobId: jobId('={{ $json.id }}') } },
-	{ action: 'cancel', name: 'Cancel Job', node: 'jobQueue', parameters: { resource: 'job', operation: 'cancel', jobId: jobId('={{ $json.id }}'), reason: '={{ $json.reason }}' } },
-	{ action: 'retry', name: 'Retry Job', node: 'jobQueue', parameters: { resource: 'job', operation: 'retry', jobId: jobId('={{ $json.id }}'), resetAttempts: true } },
+	{
+		action: 'cancel',
+		name: 'Cancel Job',
+		node: 'jobQueue',
+		parameters: { resource: 'job', operation: 'cancel', jobId: jobId('={{ $json.id }}'), reason: '={{ $json.reason }}' },
+	},
+	{
+		action: 'retry',
+		name: 'Retry Job',
+		node: 'jobQueue',
+		parameters: { resource: 'job', operation: 'retry', jobId: jobId('={{ $json.id }}'), resetAttempts: true },
+	},
 	{
 		action: 'deadLetters',
 		name: 'List Dead Letters',
 		node: 'jobQueue',
 		alwaysOutputData: true,
-		parameters: { resource: 'deadLetter', operation: 'getAll', limit: '={{ $json.limit }}', filters: { queue: '={{ $json.queue }}', beforeSeq: '={{ $json.beforeSeq }}' } },
+		parameters: {
+			resource: 'deadLetter',
+			operation: 'getAll',
+			limit: '={{ $json.limit }}',
+			filters: { queue: '={{ $json.queue }}', beforeSeq: '={{ $json.beforeSeq }}' },
+		},
 	},
 	{
 		action: 'requeue',
@@ -52,10 +79,26 @@ const ROUTES = [
 		perId: true,
 		name: 'Resolve Dead Letters',
 		node: 'jobQueue',
-		parameters: { resource: 'deadLetter', operation: 'resolve', deadLetterId: jobId('={{ $json.id }}'), resolvedBy: '={{ $json.by }}', notes: '={{ $json.notes }}' },
+		parameters: {
+			resource: 'deadLetter',
+			operation: 'resolve',
+			deadLetterId: jobId('={{ $json.id }}'),
+			resolvedBy: '={{ $json.by }}',
+			notes: '={{ $json.notes }}',
+		},
 	},
-	{ action: 'pause', name: 'Pause Queue', node: 'jobQueue', parameters: { resource: 'queue', operation: 'pause', queue: '={{ $json.queue }}', pauseReason: '={{ $json.reason }}' } },
-	{ action: 'resume', name: 'Resume Queue', node: 'jobQueue', parameters: { resource: 'queue', operation: 'resume', queue: '={{ $json.queue }}' } },
+	{
+		action: 'pause',
+		name: 'Pause Queue',
+		node: 'jobQueue',
+		parameters: { resource: 'queue', operation: 'pause', queue: '={{ $json.queue }}', pauseReason: '={{ $json.reason }}' },
+	},
+	{
+		action: 'resume',
+		name: 'Resume Queue',
+		node: 'jobQueue',
+		parameters: { resource: 'queue', operation: 'resume', queue: '={{ $json.queue }}' },
+	},
 	{
 		action: 'enqueue',
 		name: 'Enqueue Job',
@@ -240,7 +283,14 @@ function switchRule(route) {
 	return {
 		conditions: {
 			options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
-			conditions: [{ id: stableId(`route ${route}`), leftValue: '={{ $json.route }}', rightValue: route, operator: { type: 'string', operation: 'equals' } }],
+			conditions: [
+				{
+					id: stableId(`route ${route}`),
+					leftValue: '={{ $json.route }}',
+					rightValue: route,
+					operator: { type: 'string', operation: 'equals' },
+				},
+			],
 			combinator: 'and',
 		},
 		renameOutput: true,
@@ -264,7 +314,13 @@ function stickyNote() {
 		'',
 		'The page and the expressions of *Read Request* and *Build Response* are generated from `dashboard/` in the package repository (`node scripts/build-dashboard.mjs`); edit them there.',
 	].join('\n');
-	return { parameters: { content, height: 620, width: 620 }, name: 'Setup', type: 'n8n-nodes-base.stickyNote', typeVersion: 1, position: [-720, -360] };
+	return {
+		parameters: { content, height: 620, width: 620 },
+		name: 'Setup',
+		type: 'n8n-nodes-base.stickyNote',
+		typeVersion: 1,
+		position: [-720, -360],
+	};
 }
 
 /** A UUID derived from a name, so a rebuild gives the same file. */

@@ -8,12 +8,22 @@ const items = $json.data;
 
 // Which parts of the page the queue operations of this template serve (see dashboard/README.md). fastOverview:
 // the stats come from an operation that stays fast on big queues (Queue → Get Stats reads every job twice).
-const FEATURES = { search: false, sortByPriority: false, waitingFilter: false, throughput: false, deadLetterGroups: false, fastOverview: false };
+const FEATURES = {
+	search: false,
+	sortByPriority: false,
+	waitingFilter: false,
+	throughput: false,
+	deadLetterGroups: false,
+	fastOverview: false,
+};
 
 const statusOf = (message) =>
-	/not found/i.test(message) ? 404
-		: /already|only .* can be|is (queued|running|completed|failed|cancelled)\b/i.test(message) ? 409
-			: /must be|is required|got /i.test(message) ? 400
+	/not found/i.test(message)
+		? 404
+		: /already|only .* can be|is (queued|running|completed|failed|cancelled)\b/i.test(message)
+			? 409
+			: /must be|is required|got /i.test(message)
+				? 400
 				: 500;
 const respond = (status, body) => ({ status, body });
 const fail = (messages, status = statusOf(messages[0])) => respond(status, { ok: false, action, errors: messages });
@@ -32,7 +42,9 @@ const listed = (job) => {
 if (route === 'invalid') return fail(request.errors, 400);
 
 if (action === 'requeue' || action === 'resolve') {
-	const results = items.map((row, i) => (isFailure(row) ? { id: request.ids[i], ok: false, error: row.error } : { id: request.ids[i], ok: true, jobId: row.job_id ?? row.id }));
+	const results = items.map((row, i) =>
+		isFailure(row) ? { id: request.ids[i], ok: false, error: row.error } : { id: request.ids[i], ok: true, jobId: row.job_id ?? row.id },
+	);
 	const done = results.filter((r) => r.ok).length;
 	return respond(done === results.length ? 200 : done === 0 ? statusOf(results[0].error) : 207, {
 		ok: done === results.length,
@@ -47,7 +59,13 @@ if (firstError) return fail([firstError.error]);
 
 switch (action) {
 	case 'overview':
-		return respond(200, { ok: true, action, queues: items.filter((q) => q.queue !== undefined), features: FEATURES, serverTime: new Date().toISOString() });
+		return respond(200, {
+			ok: true,
+			action,
+			queues: items.filter((q) => q.queue !== undefined),
+			features: FEATURES,
+			serverTime: new Date().toISOString(),
+		});
 	case 'jobs': {
 		const jobs = rows();
 		return respond(200, { ok: true, action, jobs: jobs.map(listed), nextCursor: nextCursor(jobs, request.limit) });
@@ -65,7 +83,14 @@ switch (action) {
 	case 'resume':
 		return respond(200, { ok: true, action, queue: items[0] });
 	case 'enqueue':
-		return respond(200, { ok: true, action, jobId: items[0].id, queue: items[0].queue, status: items[0].status, duplicate: items[0].duplicate });
+		return respond(200, {
+			ok: true,
+			action,
+			jobId: items[0].id,
+			queue: items[0].queue,
+			status: items[0].status,
+			duplicate: items[0].duplicate,
+		});
 	default:
 		return fail([`no response for action "${action}"`], 500);
 }

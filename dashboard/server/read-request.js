@@ -53,7 +53,13 @@ const deadLetterIds = () => {
 		return [];
 	}
 	const bad = ids.filter((id) => typeof id !== 'string' || !UUID.test(id));
-	if (bad.length) errors.push(`ids must all be dead letter ids (UUIDs); not: ${bad.slice(0, 3).map((id) => JSON.stringify(id)).join(', ')}`);
+	if (bad.length)
+		errors.push(
+			`ids must all be dead letter ids (UUIDs); not: ${bad
+				.slice(0, 3)
+				.map((id) => JSON.stringify(id))
+				.join(', ')}`,
+		);
 	return [...new Set(ids)];
 };
 
@@ -89,7 +95,8 @@ const actions = {
 			payload: b.payload === undefined ? {} : b.payload,
 		};
 		if (!isObject(job.payload)) errors.push('payload must be a JSON object, e.g. {"projectId": "xyz123"}');
-		if (job.runAt && Number.isNaN(Date.parse(job.runAt))) errors.push(`runAt must be an ISO 8601 time, e.g. "2026-02-01T00:00:00Z", got "${job.runAt}"`);
+		if (job.runAt && Number.isNaN(Date.parse(job.runAt)))
+			errors.push(`runAt must be an ISO 8601 time, e.g. "2026-02-01T00:00:00Z", got "${job.runAt}"`);
 		return job;
 	},
 };
@@ -116,7 +123,8 @@ if (!isObject(body)) {
 if (errors.length) return { route: 'invalid', action, errors };
 
 for (const key of Object.keys(b)) {
-	if (key !== 'action' && !accepted[action].includes(key)) errors.push(`unknown field "${key}" for ${action}: it takes ${accepted[action].join(', ') || 'no fields'}`);
+	if (key !== 'action' && !accepted[action].includes(key))
+		errors.push(`unknown field "${key}" for ${action}: it takes ${accepted[action].join(', ') || 'no fields'}`);
 }
 const params = actions[action]();
 if (errors.length) return { route: 'invalid', action, errors };

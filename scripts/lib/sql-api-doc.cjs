@@ -6,8 +6,22 @@
 /** The order of the reference; a function missing here fails the render (so a new one gets a place). */
 const SECTIONS = [
 	['Enqueueing', ['enqueue_job', 'enqueue_jobs']],
-	['Working', ['claim_next_job', 'complete_job', 'complete_jobs', 'fail_job', 'fail_jobs', 'heartbeat_job', 'heartbeat_jobs',
-		'log_job_event', 'log_job_events', 'release_jobs', 'next_job_due_at']],
+	[
+		'Working',
+		[
+			'claim_next_job',
+			'complete_job',
+			'complete_jobs',
+			'fail_job',
+			'fail_jobs',
+			'heartbeat_job',
+			'heartbeat_jobs',
+			'log_job_event',
+			'log_job_events',
+			'release_jobs',
+			'next_job_due_at',
+		],
+	],
 	['Jobs', ['get_job', 'get_jobs', 'list_jobs', 'cancel_job', 'cancel_jobs', 'retry_job', 'retry_jobs']],
 	['Dead letters', ['list_dead_letters', 'requeue_dead_letter', 'requeue_dead_letters', 'resolve_dead_letter', 'resolve_dead_letters']],
 	['Queues', ['get_queue_stats', 'set_queue_paused', 'set_queue_limits']],
@@ -40,11 +54,14 @@ async function query(client, sql) {
 
 /** The reference as Markdown, from the database `client` is connected to. */
 async function renderSqlApi(client) {
-	const functions = await query(client, `
+	const functions = await query(
+		client,
+		`
 		select p.proname as name, pg_get_function_arguments(p.oid) as args, pg_get_function_result(p.oid) as result,
 		       obj_description(p.oid, 'pg_proc') as comment
 		from pg_proc p where p.pronamespace = 'mcp_jobs'::regnamespace
-		order by p.proname, p.oid::regprocedure::text`);
+		order by p.proname, p.oid::regprocedure::text`,
+	);
 	const listed = new Set(SECTIONS.flatMap(([, names]) => names));
 	const unlisted = functions.map((f) => f.name).filter((name) => !listed.has(name));
 	if (unlisted.length) throw new Error(`sql-api-doc: add ${unlisted.join(', ')} to SECTIONS in scripts/lib/sql-api-doc.cjs`);
@@ -69,20 +86,24 @@ async function renderSqlApi(client) {
 	}
 
 	out.push('## Tables\n');
-	out.push('Read them freely (the seed\'s monitoring SQL does); change them only through the functions above.\n');
-	const columns = await query(client, `
+	out.push("Read them freely (the seed's monitoring SQL does); change them only through the functions above.\n");
+	const columns = await query(
+		client,
+		`
 		select c.relname as table_name, obj_description(c.oid, 'pg_class') as table_comment, a.attname as column_name,
 		       format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null, col_description(c.oid, a.attnum) as comment
 		from pg_class c join pg_attribute a on a.attrelid = c.oid
 		where c.relnamespace = 'mcp_jobs'::regnamespace and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped
-		order by c.relname, a.attnum`);
+		order by c.relname, a.attnum`,
+	);
 	for (const table of TABLES) {
 		const cols = columns.filter((c) => c.table_name === table);
 		out.push(`### mcp_jobs.${table}\n`);
 		if (cols[0]?.table_comment) out.push(`${cols[0].table_comment}\n`);
 		out.push('| column | type | |');
 		out.push('| --- | --- | --- |');
-		for (const c of cols) out.push(`| \`${c.column_name}\` | ${c.type}${c.not_null ? ' not null' : ''} | ${(c.comment ?? '').replace(/\|/g, '\\|')} |`);
+		for (const c of cols)
+			out.push(`| \`${c.column_name}\` | ${c.type}${c.not_null ? ' not null' : ''} | ${(c.comment ?? '').replace(/\|/g, '\\|')} |`);
 		out.push('');
 	}
 	return `${out.join('\n').trimEnd()}\n`;

@@ -16,23 +16,35 @@
 //  - GET /types/nodes.json (cookie auth) → all loaded node type descriptions (the editor's list).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fatal, waitUntil } from './util.mjs';
+import { fatal, waitUntil } from '../lib/wait.mjs';
+
+/**
+ * @typedef {{ id: string, name: string, type: string }} CredentialRef
+ * @typedef {Record<string, { id: string, name: string }>} CredentialsByType
+ * @typedef {'success'|'error'|'running'|'waiting'|'canceled'|'crashed'|'new'} ExecutionStatus
+ * @typedef {{ workflowId?: string, status?: ExecutionStatus, limit?: number, includeData?: boolean }} ExecutionQuery
+ * @typedef {{ method?: string, body?: unknown, headers?: Record<string,string>, timeoutMs?: number }} WebhookCall
+ * @typedef {{ status: number, headers: Headers, body: any, text: string }} WebhookReply
+ */
 
 /**
  * @typedef {object} N8nApi
  * @property {string} baseUrl
- * @property {(cred: { name: string, type: string, data: Record<string, unknown> }) => Promise<{ id: string, name: string, type: string }>} createCredential
- * @property {(workflow: object, options?: { credentials?: Record<string, { id: string, name: string }> }) => Promise<string>} importWorkflow  returns the new workflow id
- * @property {(id: string, options?: { timeoutMs?: number }) => Promise<object>} activateWorkflow   publish (= activate) the workflow and wait until its triggers are live
+ * @property {(cred: { name: string, type: string, data: Record<string, unknown> }) => Promise<CredentialRef>} createCredential
+ * @property {(workflow: object, options?: { credentials?: CredentialsByType }) => Promise<string>} importWorkflow
+ *           returns the new workflow id
+ * @property {(id: string, options?: { timeoutMs?: number }) => Promise<object>} activateWorkflow
+ *           publish (= activate) the workflow and wait until its triggers are live
  * @property {(id: string) => Promise<object>} deactivateWorkflow
  * @property {(id: string) => Promise<object>} getWorkflow
  * @property {(id: string) => Promise<void>} deleteWorkflow
  * @property {() => Promise<object[]>} listNodeTypes   node type descriptions (`name` is the full type, e.g. `n8n-nodes-base.webhook`)
  * @property {() => Promise<object[]>} listCredentialTypes
- * @property {(query?: { workflowId?: string, status?: 'success'|'error'|'running'|'waiting'|'canceled'|'crashed'|'new', limit?: number, includeData?: boolean }) => Promise<object[]>} getExecutions  newest first
+ * @property {(query?: ExecutionQuery) => Promise<object[]>} getExecutions  newest first
  * @property {(id: string|number, options?: { includeData?: boolean }) => Promise<object>} getExecution
- * @property {(query: { workflowId?: string, status?: string, count?: number, timeoutMs?: number, includeData?: boolean }) => Promise<object[]>} waitForExecutions  polls until ≥ count matching executions exist
- * @property {(path: string, options?: { method?: string, body?: unknown, headers?: Record<string,string>, timeoutMs?: number }) => Promise<{ status: number, headers: Headers, body: any, text: string }>} callWebhook  production webhook `/webhook/<path>`
+ * @property {(query: ExecutionQuery & { count?: number, timeoutMs?: number }) => Promise<object[]>} waitForExecutions
+ *           polls until ≥ count matching executions exist
+ * @property {(path: string, options?: WebhookCall) => Promise<WebhookReply>} callWebhook  production webhook `/webhook/<path>`
  * @property {(method: string, path: string, body?: unknown) => Promise<any>} publicApi  raw /api/v1 call
  * @property {(method: string, path: string, body?: unknown) => Promise<any>} rest       raw /rest call (cookie), returns `data`
  * @property {string} apiKeyId  id of the API key connectApi created
@@ -61,13 +73,7 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 	}
 
 	async function parse(res, what) {
-		const text = await res.text();
-		let body;
-		try {
-			body = text ? JSON.parse(text) : undefined;
-		} catch {
-			body = text;
-		}
+		const body = jsonOrText(await res.text());
 		if (!res.ok) {
 			const message = typeof body === 'object' && body ? (body.message ?? JSON.stringify(body)) : String(body).slice(0, 500);
 			const err = new Error(`${what} → HTTP ${res.status}: ${message}`);
@@ -82,7 +88,11 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 		const what = `${method} /rest${path}`;
 		const res = await send(
 			`${baseUrl}/rest${path}`,
-			{ method, headers: { 'content-type': 'application/json', 'browser-id': browserId, cookie }, body: body === undefined ? undefined : JSON.stringify(body) },
+			{
+				method,
+				headers: { 'content-type': 'application/json', 'browser-id': browserId, cookie },
+				body: body === undefined ? undefined : JSON.stringify(body),
+			},
 			what,
 		);
 		const parsed = await parse(res, what);
@@ -93,7 +103,11 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 	for (let attempt = 0; ; attempt++) {
 		const res = await send(
 			`${baseUrl}/rest/login`,
-			{ method: 'POST', headers: { 'content-type': 'application/json', 'browser-id': browserId }, body: JSON.stringify({ emailOrLdapLoginId: email, password }) },
+			{
+				method: 'POST',
+				headers: { 'content-type': 'application/json', 'browser-id': browserId },
+				body: JSON.stringify({ emailOrLdapLoginId: email, password }),
+			},
 			'login',
 		);
 		if (res.status === 429 && attempt < 3) {
@@ -114,7 +128,11 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 	// ---- API key with all scopes the role allows ----
 	const scopes = await rest('GET', '/api-keys/scopes');
 	if (!Array.isArray(scopes) || scopes.length === 0) throw new Error('GET /rest/api-keys/scopes returned no scopes (public API disabled?)');
-	const created = await rest('POST', '/api-keys', { label: (label ?? `harness ${new Date().toISOString()}`).slice(0, 50), scopes, expiresAt: null });
+	const created = await rest('POST', '/api-keys', {
+		label: (label ?? `harness ${new Date().toISOString()}`).slice(0, 50),
+		scopes,
+		expiresAt: null,
+	});
 	const apiKey = created?.rawApiKey;
 	if (!apiKey) throw new Error('POST /rest/api-keys returned no rawApiKey');
 	const apiKeyId = created.id;
@@ -123,7 +141,11 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 		const what = `${method} /api/v1${path}`;
 		const res = await send(
 			`${baseUrl}/api/v1${path}`,
-			{ method, headers: { 'content-type': 'application/json', accept: 'application/json', 'X-N8N-API-KEY': apiKey }, body: body === undefined ? undefined : JSON.stringify(body) },
+			{
+				method,
+				headers: { 'content-type': 'application/json', accept: 'application/json', 'X-N8N-API-KEY': apiKey },
+				body: body === undefined ? undefined : JSON.stringify(body),
+			},
 			what,
 		);
 		return parse(res, what);
@@ -192,13 +214,21 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 					last = await rest('GET', `/workflows/${id}/publication-status`);
 					if (last?.status === 'published') return true;
 					if (last?.status === 'failed' || last?.status === 'partial') {
-						const why = (last.triggers ?? []).filter((t) => t.status === 'failed').map((t) => `node ${t.nodeId}: ${t.errorMessage}`).join('; ');
+						const why = (last.triggers ?? [])
+							.filter((t) => t.status === 'failed')
+							.map((t) => `node ${t.nodeId}: ${t.errorMessage}`)
+							.join('; ');
 						throw fatal(`workflow ${id} publication ${last.status}: ${why || 'no details'}`);
 					}
 					// not_published right after a successful publish = synchronous (legacy) activation path
 					return last?.status === 'not_published';
 				},
-				{ timeoutMs: waitMs, intervalMs: 250, what: `workflow ${id} to be published`, details: () => `last publication status: ${JSON.stringify(last)}` },
+				{
+					timeoutMs: waitMs,
+					intervalMs: 250,
+					what: `workflow ${id} to be published`,
+					details: () => `last publication status: ${JSON.stringify(last)}`,
+				},
 			);
 			return published;
 		},
@@ -216,7 +246,11 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 			return parse(res, 'GET /types/nodes.json');
 		},
 		async listCredentialTypes() {
-			const res = await send(`${baseUrl}/types/credentials.json`, { headers: { 'browser-id': browserId, cookie } }, 'GET /types/credentials.json');
+			const res = await send(
+				`${baseUrl}/types/credentials.json`,
+				{ headers: { 'browser-id': browserId, cookie } },
+				'GET /types/credentials.json',
+			);
 			return parse(res, 'GET /types/credentials.json');
 		},
 		getExecutions,
@@ -229,7 +263,11 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 					const list = await getExecutions({ workflowId, status, includeData, limit: Math.max(count, 20) });
 					return list.length >= count ? list : undefined;
 				},
-				{ timeoutMs, intervalMs: 500, what: `${count} execution(s)${status ? ` with status ${status}` : ''}${workflowId ? ` of workflow ${workflowId}` : ''}` },
+				{
+					timeoutMs,
+					intervalMs: 500,
+					what: `${count} execution(s)${status ? ` with status ${status}` : ''}${workflowId ? ` of workflow ${workflowId}` : ''}`,
+				},
 			);
 		},
 		async callWebhook(path, { method = 'POST', body, headers = {}, timeoutMs: t = 60_000 } = {}) {
@@ -240,13 +278,7 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 				signal: AbortSignal.timeout(t),
 			});
 			const text = await res.text();
-			let parsed;
-			try {
-				parsed = text ? JSON.parse(text) : undefined;
-			} catch {
-				parsed = text;
-			}
-			return { status: res.status, headers: res.headers, body: parsed, text };
+			return { status: res.status, headers: res.headers, body: jsonOrText(text), text };
 		},
 	};
 	return api;
@@ -268,4 +300,13 @@ export function bindCredentials(workflow, byType) {
 		}
 	}
 	return workflow;
+}
+
+/** A response body: parsed when it is JSON, the text itself otherwise, undefined when empty. */
+function jsonOrText(text) {
+	try {
+		return text ? JSON.parse(text) : undefined;
+	} catch {
+		return text;
+	}
 }

@@ -15,13 +15,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startLocalStack } from './local-stack.mjs';
+import { startLocalStack, TEMPLATES } from './local-stack.mjs';
 import { copyWorkflow } from './provision.mjs';
-import { freePorts, waitUntil } from './util.mjs';
+import { freePorts } from '../lib/ports.mjs';
+import { waitUntil } from '../lib/wait.mjs';
 
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');
-const ALL = ['instant-worker.json', 'scheduled-worker.json', 'enqueue-http-api.json', 'dlq-alerting.json', 'maintenance.json', 'error-handler.json', 'jobs-dashboard.json'];
 
 let passed = 0;
 const check = (ok, message) => {
@@ -37,8 +37,11 @@ let db;
 let failed = false;
 const t0 = Date.now();
 try {
-	stack = await startLocalStack({ stateDir, persistent: false, databaseUrl: process.env.DATABASE_URL, n8nPort, activate: ALL });
-	check(ALL.every((f) => stack.workflows[f]?.active), `all ${ALL.length} templates imported and activated`);
+	stack = await startLocalStack({ stateDir, persistent: false, databaseUrl: process.env.DATABASE_URL, n8nPort, activate: TEMPLATES });
+	check(
+		TEMPLATES.every((f) => stack.workflows[f]?.active),
+		`all ${TEMPLATES.length} templates imported and activated`,
+	);
 	db = new Client({ connectionString: stack.queueUrl });
 	await db.connect();
 	const ctx = { stack, api: stack.api, db, hook: webhookCaller(stack), wf: (f) => stack.workflows[f].id };
@@ -63,22 +66,40 @@ try {
 
 async function httpApi({ hook }) {
 	const enq = await hook('POST', 'jobs/enqueue', { source: 'check', jobType: 'example', payload: { n: 1 }, priority: 3 });
-	check(enq.status === 200 && enq.body.ok === true && /^[0-9a-f-]{36}$/.test(enq.body.jobId), `POST /jobs/enqueue → 200 {ok, jobId}: ${JSON.stringify(enq.body)}`);
+	check(
+		enq.status === 200 && enq.body.ok === true && /^[0-9a-f-]{36}$/.test(enq.body.jobId),
+		`POST /jobs/enqueue → 200 {ok, jobId}: ${JSON.stringify(enq.body)}`,
+	);
 	const noKey = await hook('POST', 'jobs/enqueue', { source: 'check', jobType: 'example' }, {});
 	check(noKey.status === 403, `without the X-API-Key header → ${noKey.status}`);
 	const bad = await hook('POST', 'jobs/enqueue', { jobType: '', payload: [1], job_type: 'x' });
-	check(bad.status === 400 && bad.body.errors.some((e) => e.startsWith('source is required')) && bad.body.errors.some((e) => e.includes('"job_type"')), `bad body → 400 naming the fields: ${bad.body.errors.join(' | ')}`);
+	check(
+		bad.status === 400 &&
+			bad.body.errors.some((e) => e.startsWith('source is required')) &&
+			bad.body.errors.some((e) => e.includes('"job_type"')),
+		`bad body → 400 naming the fields: ${bad.body.errors.join(' | ')}`,
+	);
 	const idem = { source: 'check', jobType: 'example', idempotencyKey: `k-${Date.now()}` };
 	const first = await hook('POST', 'jobs/enqueue', idem);
 	const again = await hook('POST', 'jobs/enqueue', idem);
 	check(again.body.jobId === first.body.jobId && again.body.duplicate === true, 'same idempotencyKey → same jobId, duplicate: true');
-	const later = await hook('POST', 'jobs/enqueue', { source: 'check', jobType: 'example', scheduledAt: new Date(Date.now() + 3600_000).toISOString() });
+	const later = await hook('POST', 'jobs/enqueue', {
+		source: 'check',
+		jobType: 'example',
+		scheduledAt: new Date(Date.now() + 3600_000).toISOString(),
+	});
 	const got = await hook('GET', `jobs?id=${later.body.jobId}`);
-	check(got.status === 200 && got.body.job.status === 'queued' && Array.isArray(got.body.events), 'GET /jobs?id= → 200 with job, runs, events');
+	check(
+		got.status === 200 && got.body.job.status === 'queued' && Array.isArray(got.body.events),
+		'GET /jobs?id= → 200 with job, runs, events',
+	);
 	check((await hook('GET', 'jobs?id=00000000-0000-4000-8000-000000000000')).status === 404, 'GET unknown id → 404');
 	check((await hook('GET', 'jobs?id=nope')).status === 400, 'GET malformed id → 400');
 	const list = await hook('GET', 'jobs/list?source=check&limit=2');
-	check(list.status === 200 && list.body.jobs.length === 2 && list.body.jobs.every((j) => j.source === 'check'), 'GET /jobs/list?source=&limit= → 200, filtered and limited');
+	check(
+		list.status === 200 && list.body.jobs.length === 2 && list.body.jobs.every((j) => j.source === 'check'),
+		'GET /jobs/list?source=&limit= → 200, filtered and limited',
+	);
 	check((await hook('GET', 'jobs/list?status=weird')).status === 400, 'GET /jobs/list bad status → 400');
 	const cancel = await hook('DELETE', `jobs?id=${later.body.jobId}`);
 	check(cancel.status === 200 && cancel.body.status === 'cancelled', 'DELETE /jobs?id= → 200 cancelled');
@@ -89,10 +110,19 @@ async function dashboard({ hook }) {
 	// the page in a browser is tested in test/e2e/dashboard.test.mjs; here: it is served, and its API answers
 	const page = await fetch(`${baseUrlOf(hook)}/webhook/jobs/dashboard`);
 	const html = await page.text();
-	check(page.status === 200 && /^text\/html/.test(page.headers.get('content-type')) && html.includes('<title>Jobs dashboard</title>'), 'GET /jobs/dashboard → 200, the page as HTML');
-	check((await hook('POST', 'jobs/dashboard/api', { action: 'overview' }, {})).status === 403, 'dashboard API without the X-API-Key header → 403');
+	check(
+		page.status === 200 && /^text\/html/.test(page.headers.get('content-type')) && html.includes('<title>Jobs dashboard</title>'),
+		'GET /jobs/dashboard → 200, the page as HTML',
+	);
+	check(
+		(await hook('POST', 'jobs/dashboard/api', { action: 'overview' }, {})).status === 403,
+		'dashboard API without the X-API-Key header → 403',
+	);
 	const overview = await hook('POST', 'jobs/dashboard/api', { action: 'overview' });
-	check(overview.status === 200 && overview.body.ok === true && Array.isArray(overview.body.queues), `dashboard API overview → 200 with ${overview.body.queues?.length} queue(s)`);
+	check(
+		overview.status === 200 && overview.body.ok === true && Array.isArray(overview.body.queues),
+		`dashboard API overview → 200 with ${overview.body.queues?.length} queue(s)`,
+	);
 	const bad = await hook('POST', 'jobs/dashboard/api', { action: 'job', id: 'nope' });
 	check(bad.status === 400 && /id must be a job id/.test(bad.body.errors?.[0]), `dashboard API bad id → 400: ${bad.body.errors?.[0]}`);
 }
@@ -101,12 +131,28 @@ async function instantWorker({ hook, db }) {
 	const started = Date.now();
 	const ok = await hook('POST', 'jobs/enqueue', { source: 'check', jobType: 'example', payload: { hello: 'instant' } });
 	const job = await waitForJob(db, ok.body.jobId, ['completed'], 10_000);
-	check(job.worker_id.startsWith('n8n-'), `example job completed by the Job Trigger in ${Date.now() - started} ms (worker ${job.worker_id})`);
-	const http = await hook('POST', 'jobs/enqueue', { source: 'check', jobType: 'http_request', payload: { url: `${baseUrlOf(hook)}/healthz` } });
+	check(
+		job.worker_id.startsWith('n8n-'),
+		`example job completed by the Job Trigger in ${Date.now() - started} ms (worker ${job.worker_id})`,
+	);
+	const http = await hook('POST', 'jobs/enqueue', {
+		source: 'check',
+		jobType: 'http_request',
+		payload: { url: `${baseUrlOf(hook)}/healthz` },
+	});
 	check((await waitForJob(db, http.body.jobId, ['completed'], 10_000)).attempts === 1, 'http_request job (GET payload.url) completed');
-	const fail = await hook('POST', 'jobs/enqueue', { source: 'check', jobType: 'example', payload: { fail: true }, maxRetries: 1, retryDelaySeconds: 1 });
+	const fail = await hook('POST', 'jobs/enqueue', {
+		source: 'check',
+		jobType: 'example',
+		payload: { fail: true },
+		maxRetries: 1,
+		retryDelaySeconds: 1,
+	});
 	const dead = await waitForJob(db, fail.body.jobId, ['failed'], 30_000);
-	check(dead.attempts === 2 && /failing on purpose/.test(dead.error), `payload.fail job: failed after ${dead.attempts} attempts: ${dead.error}`);
+	check(
+		dead.attempts === 2 && /failing on purpose/.test(dead.error),
+		`payload.fail job: failed after ${dead.attempts} attempts: ${dead.error}`,
+	);
 	check(await deadLettered(db, fail.body.jobId), 'and moved to the dead letter queue');
 }
 
@@ -116,9 +162,14 @@ async function unknownJobType({ api, db, wf }) {
 		if (node.name === 'Job Trigger') Object.assign(node.parameters, { jobTypes: '', queue: 'fallback-check' });
 	});
 	await api.activateWorkflow(copy);
-	const { id } = (await db.query("select mcp_jobs.enqueue_job(p_source => 'check', p_job_type => 'mystery', p_queue => 'fallback-check') as id")).rows[0];
+	const { id } = (
+		await db.query("select mcp_jobs.enqueue_job(p_source => 'check', p_job_type => 'mystery', p_queue => 'fallback-check') as id")
+	).rows[0];
 	const job = await waitForJob(db, id, ['failed'], 15_000);
-	check(job.attempts === 1 && /No handler for job type "mystery"/.test(job.error) && (await deadLettered(db, id)), `unknown job type failed without retries: ${job.error}`);
+	check(
+		job.attempts === 1 && /No handler for job type "mystery"/.test(job.error) && (await deadLettered(db, id)),
+		`unknown job type failed without retries: ${job.error}`,
+	);
 	await api.deactivateWorkflow(copy);
 }
 
@@ -134,10 +185,19 @@ async function scheduledWorker({ api, hook, db, wf }) {
 		ids[key] = (await hook('POST', 'jobs/enqueue', body)).body.jobId;
 	}
 	const ok = await waitForJob(db, ids.ok, ['completed'], 75_000);
-	check(ok.worker_id.startsWith('scheduled-worker-exec-') && ok.result?.echo?.hello === 'scheduled', `example job completed by the scheduled worker with the handler output as result (${ok.worker_id})`);
-	check((await waitForJob(db, ids.http, ['completed'], 5_000)).result?.status === 'ok', 'http_request job completed with the response as result');
+	check(
+		ok.worker_id.startsWith('scheduled-worker-exec-') && ok.result?.echo?.hello === 'scheduled',
+		`example job completed by the scheduled worker with the handler output as result (${ok.worker_id})`,
+	);
+	check(
+		(await waitForJob(db, ids.http, ['completed'], 5_000)).result?.status === 'ok',
+		'http_request job completed with the response as result',
+	);
 	const refused = await waitForJob(db, ids.refused, ['failed'], 5_000);
-	check(/ECONNREFUSED/.test(refused.error) && (await deadLettered(db, ids.refused)), `HTTP error → Fail Job → dead letter: ${refused.error}`);
+	check(
+		/ECONNREFUSED/.test(refused.error) && (await deadLettered(db, ids.refused)),
+		`HTTP error → Fail Job → dead letter: ${refused.error}`,
+	);
 	const failed = await waitForJob(db, ids.fail, ['failed'], 75_000);
 	check(failed.attempts === 2 && (await deadLettered(db, ids.fail)), 'payload.fail job retried on the next tick, then dead-lettered');
 	await api.activateWorkflow(wf('instant-worker.json'));
@@ -149,26 +209,65 @@ async function errorHandler({ api, hook, db, wf }) {
 	const crash = {
 		name: 'check: crashing worker',
 		nodes: [
-			{ id: 'c1', name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: '6b0e4f1c-0000-4000-8000-00000000c0de', parameters: { httpMethod: 'POST', path: 'check-crash', options: {} } },
-			{ id: 'c2', name: 'Claim Job', type: 'n8n-nodes-supabase-jobs.claimJob', typeVersion: 1, position: [220, 0], parameters: { queue: 'default', jobTypes: 'crash_check', batchSize: 10, leaseSeconds: 300, workerId: '=crash-check-exec-{{ $execution.id }}' }, credentials: { supabaseJobsApi: { id: cred.id, name: cred.name } } },
-			{ id: 'c3', name: 'Handler', type: 'n8n-nodes-base.code', typeVersion: 2, position: [440, 0], parameters: { jsCode: "throw new Error('handler exploded');" } },
+			{
+				id: 'c1',
+				name: 'Webhook',
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2,
+				position: [0, 0],
+				webhookId: '6b0e4f1c-0000-4000-8000-00000000c0de',
+				parameters: { httpMethod: 'POST', path: 'check-crash', options: {} },
+			},
+			{
+				id: 'c2',
+				name: 'Claim Job',
+				type: 'n8n-nodes-supabase-jobs.claimJob',
+				typeVersion: 1,
+				position: [220, 0],
+				parameters: {
+					queue: 'default',
+					jobTypes: 'crash_check',
+					batchSize: 10,
+					leaseSeconds: 300,
+					workerId: '=crash-check-exec-{{ $execution.id }}',
+				},
+				credentials: { supabaseJobsApi: { id: cred.id, name: cred.name } },
+			},
+			{
+				id: 'c3',
+				name: 'Handler',
+				type: 'n8n-nodes-base.code',
+				typeVersion: 2,
+				position: [440, 0],
+				parameters: { jsCode: "throw new Error('handler exploded');" },
+			},
 		],
-		connections: { Webhook: { main: [[{ node: 'Claim Job', type: 'main', index: 0 }]] }, 'Claim Job': { main: [[{ node: 'Handler', type: 'main', index: 0 }]] } },
+		connections: {
+			Webhook: { main: [[{ node: 'Claim Job', type: 'main', index: 0 }]] },
+			'Claim Job': { main: [[{ node: 'Handler', type: 'main', index: 0 }]] },
+		},
 		settings: { executionOrder: 'v1', errorWorkflow: wf('error-handler.json') },
 	};
 	const crashId = await api.importWorkflow(crash);
 	await api.activateWorkflow(crashId);
 	const jobIds = [];
-	for (let i = 0; i < 2; i++) jobIds.push((await hook('POST', 'jobs/enqueue', { source: 'check', jobType: 'crash_check', payload: { i } })).body.jobId);
+	for (let i = 0; i < 2; i++)
+		jobIds.push((await hook('POST', 'jobs/enqueue', { source: 'check', jobType: 'crash_check', payload: { i } })).body.jobId);
 	const bystander = (await db.query("select mcp_jobs.enqueue_job(p_source => 'check', p_job_type => 'bystander') as id")).rows[0].id;
 	await db.query("select mcp_jobs.claim_next_job(p_worker_id => 'other-worker-exec-999999', p_job_types => array['bystander'])");
 	await fetch(`${baseUrlOf(hook)}/webhook/check-crash`, { method: 'POST' });
 	for (const id of jobIds) {
-		const job = await waitUntil(async () => {
-			const row = (await db.query('select * from mcp_jobs.jobs where id = $1', [id])).rows[0];
-			return row.status === 'queued' && row.error ? row : undefined;
-		}, { timeoutMs: 30_000, what: `job ${id} failed by the error workflow` });
-		check(/failed in node "Handler": handler exploded/.test(job.error) && job.attempts === 1, `crashed execution's job failed at once, retry scheduled: ${job.error}`);
+		const job = await waitUntil(
+			async () => {
+				const row = (await db.query('select * from mcp_jobs.jobs where id = $1', [id])).rows[0];
+				return row.status === 'queued' && row.error ? row : undefined;
+			},
+			{ timeoutMs: 30_000, what: `job ${id} failed by the error workflow` },
+		);
+		check(
+			/failed in node "Handler": handler exploded/.test(job.error) && job.attempts === 1,
+			`crashed execution's job failed at once, retry scheduled: ${job.error}`,
+		);
 	}
 	const other = (await db.query('select status from mcp_jobs.jobs where id = $1', [bystander])).rows[0];
 	check(other.status === 'running', "another worker's running job is left alone");
@@ -198,15 +297,23 @@ async function alerts({ api, db, wf }) {
 		await api.activateWorkflow(copy);
 		await waitUntil(() => received.length >= 1, { timeoutMs: 30_000, what: 'the first alert' });
 		const first = received[0];
-		check(first.alerts.filter((a) => a.kind === 'new_dead_letter').length >= 3 && first.severity === 'critical', `first run alerts the ${first.alerts.filter((a) => a.kind === 'new_dead_letter').length} dead letters seeded so far: ${first.text.split('\n')[0]}`);
+		const firstDeadLetters = first.alerts.filter((a) => a.kind === 'new_dead_letter').length;
+		check(
+			firstDeadLetters >= 3 && first.severity === 'critical',
+			`first run alerts the ${firstDeadLetters} dead letters seeded so far: ${first.text.split('\n')[0]}`,
+		);
 		// seed one more dead letter: no retries, claimed and failed
-		const { id } = (await db.query("select mcp_jobs.enqueue_job(p_source => 'check', p_job_type => 'dlq_seed', p_max_retries => 0) as id")).rows[0];
+		const { id } = (await db.query("select mcp_jobs.enqueue_job(p_source => 'check', p_job_type => 'dlq_seed', p_max_retries => 0) as id"))
+			.rows[0];
 		await db.query("select mcp_jobs.claim_next_job(p_worker_id => 'seed', p_job_types => array['dlq_seed'])");
 		await db.query("select mcp_jobs.fail_job(p_job_id => $1, p_error => 'seeded failure', p_worker_id => 'seed')", [id]);
 		const count = received.length;
 		await waitUntil(() => received.length > count, { timeoutMs: 30_000, what: 'an alert for the seeded dead letter' });
 		const fresh = received[received.length - 1].alerts.filter((a) => a.kind === 'new_dead_letter');
-		check(fresh.length === 1 && fresh[0].jobId === id && /seeded failure/.test(fresh[0].message), `the seeded dead letter fires, alone: ${fresh[0]?.message}`);
+		check(
+			fresh.length === 1 && fresh[0].jobId === id && /seeded failure/.test(fresh[0].message),
+			`the seeded dead letter fires, alone: ${fresh[0]?.message}`,
+		);
 		await sleep(12_000);
 		check(received.length === count + 1, 'nothing new on the next run (no repeat within repeatAfterMinutes)');
 		await api.deactivateWorkflow(copy);
@@ -217,16 +324,26 @@ async function alerts({ api, db, wf }) {
 
 async function maintenance({ api, db, wf }) {
 	// as imported (every minute): a job in a queue no worker serves, with an expired lease, is reaped
-	const { id } = (await db.query("select mcp_jobs.enqueue_job(p_source => 'check', p_job_type => 'reap_me', p_queue => 'maintenance-check') as id")).rows[0];
+	const { id } = (
+		await db.query("select mcp_jobs.enqueue_job(p_source => 'check', p_job_type => 'reap_me', p_queue => 'maintenance-check') as id")
+	).rows[0];
 	await db.query("select mcp_jobs.claim_next_job(p_worker_id => 'gone-worker', p_queue => 'maintenance-check', p_lease_seconds => 1)");
-	const reaped = await waitUntil(async () => {
-		const row = (await db.query('select status, error from mcp_jobs.jobs where id = $1', [id])).rows[0];
-		return row.status === 'queued' && /lease expired/.test(row.error ?? '') ? row : undefined;
-	}, { timeoutMs: 75_000, intervalMs: 1000, what: 'the maintenance workflow to reap the expired lease' });
+	const reaped = await waitUntil(
+		async () => {
+			const row = (await db.query('select status, error from mcp_jobs.jobs where id = $1', [id])).rows[0];
+			return row.status === 'queued' && /lease expired/.test(row.error ?? '') ? row : undefined;
+		},
+		{ timeoutMs: 75_000, intervalMs: 1000, what: 'the maintenance workflow to reap the expired lease' },
+	);
 	check(true, `expired lease reaped by the every-minute trigger: ${reaped.error}`);
 	// the hourly and daily tasks, from a copy whose triggers fire every 10 s
-	await db.query("update mcp_jobs.jobs set finished_at = now() - interval '40 days' where status in ('completed', 'cancelled') and source = 'check' and job_type = 'example'");
-	const before = Number((await db.query("select count(*) from mcp_jobs.jobs where finished_at < now() - interval '30 days'")).rows[0].count);
+	await db.query(
+		`update mcp_jobs.jobs set finished_at = now() - interval '40 days'
+		 where status in ('completed', 'cancelled') and source = 'check' and job_type = 'example'`,
+	);
+	const before = Number(
+		(await db.query("select count(*) from mcp_jobs.jobs where finished_at < now() - interval '30 days'")).rows[0].count,
+	);
 	const copy = await copyWorkflow(api, wf('maintenance.json'), 'check: maintenance every 10 s', (node) => {
 		if (node.type === 'n8n-nodes-base.scheduleTrigger') node.parameters.rule.interval = [{ field: 'seconds', secondsInterval: 10 }];
 	});
@@ -236,30 +353,22 @@ async function maintenance({ api, db, wf }) {
 	for (const e of execs.sort((a, b) => Number(a.id) - Number(b.id))) {
 		for (const [node, runs] of Object.entries(e.data.resultData.runData)) outputs[node] ??= runs[0].data?.main?.[0]?.[0]?.json;
 	}
-	check(typeof outputs['Aggregate Metrics']?.rows_written === 'number', `Aggregate Metrics ran: ${JSON.stringify(outputs['Aggregate Metrics'])}`);
-	check(Number(outputs['Clean Up Old Jobs']?.jobs_deleted) === before && before > 0, `Clean Up Old Jobs deleted the ${before} jobs finished > 30 days ago: ${JSON.stringify(outputs['Clean Up Old Jobs'])}`);
+	check(
+		typeof outputs['Aggregate Metrics']?.rows_written === 'number',
+		`Aggregate Metrics ran: ${JSON.stringify(outputs['Aggregate Metrics'])}`,
+	);
+	check(
+		Number(outputs['Clean Up Old Jobs']?.jobs_deleted) === before && before > 0,
+		`Clean Up Old Jobs deleted the ${before} jobs finished > 30 days ago: ${JSON.stringify(outputs['Clean Up Old Jobs'])}`,
+	);
 	await api.deactivateWorkflow(copy);
 }
 
 // ---------------------------------------------------------------- helpers
 
 function webhookCaller(stack) {
-	const call = async (method, path, body, headers = { 'X-API-Key': stack.apiKey }) => {
-		const res = await fetch(`${stack.n8n.baseUrl}/webhook/${path}`, {
-			method,
-			headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-			body: body === undefined ? undefined : JSON.stringify(body),
-			signal: AbortSignal.timeout(30_000),
-		});
-		const text = await res.text();
-		let parsed = text;
-		try {
-			parsed = JSON.parse(text);
-		} catch {
-			/* not JSON */
-		}
-		return { status: res.status, body: parsed };
-	};
+	const call = (method, path, body, headers = { 'X-API-Key': stack.apiKey }) =>
+		stack.api.callWebhook(path, { method, body, headers, timeoutMs: 30_000 });
 	call.baseUrl = stack.n8n.baseUrl;
 	return call;
 }

@@ -7,26 +7,38 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assertPortFree } from '../lib/ports.mjs';
+import { isAlive } from '../lib/processes.mjs';
 import { connectApi } from './api.mjs';
+import { prepareDatabase } from './database.mjs';
 import { ensureN8n } from './install.mjs';
 import { installPackageIntoN8n } from './package-install.mjs';
-import { startN8n } from './process.mjs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { assertPortFree } from './util.mjs';
 import { importTemplateOnce, readTemplates, updateWorkflowSettings, upsertCredential } from './provision.mjs';
+import { startN8n } from './start-n8n.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
 
 export const JOBS_CREDENTIAL = { name: 'Supabase Jobs account', type: 'supabaseJobsApi' };
-export const HEADER_CREDENTIAL = { name: 'Jobs API header auth', type: 'httpHeaderAuth', header: 'X-API-Key' };
+const HEADER_CREDENTIAL = { name: 'Jobs API header auth', type: 'httpHeaderAuth', header: 'X-API-Key' };
+/** Every workflow template in workflows/ (the checks activate them all). */
+export const TEMPLATES = [
+	'instant-worker.json',
+	'scheduled-worker.json',
+	'enqueue-http-api.json',
+	'dlq-alerting.json',
+	'maintenance.json',
+	'error-handler.json',
+	'jobs-dashboard.json',
+];
 /** Templates `npm start` activates (the error handler needs no activation; alerts and maintenance are opt-in). */
-export const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue-http-api.json', 'jobs-dashboard.json'];
+const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue-http-api.json', 'jobs-dashboard.json'];
 
 /**
  * @typedef {object} LocalStack
  * @property {string} queueUrl        connection string of the queue database
- * @property {import('./process.mjs').N8nHandle} n8n
+ * @property {import('./start-n8n.mjs').N8nHandle} n8n
  * @property {import('./api.mjs').N8nApi} api
  * @property {string} apiKey          value of the X-API-Key header the HTTP API template checks
  * @property {Record<string, { id: string, name: string, created: boolean, active: boolean }>} workflows  by template file
@@ -52,7 +64,21 @@ export const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', '
  * @returns {Promise<LocalStack>}
  */
 export async function startLocalStack(options) {
-	const { stateDir, persistent = false, databaseUrl, n8nDatabaseName = 'n8n_supabase_jobs', pgPort, n8nPort, activate = DEFAULT_ACTIVE, n8nEnv = {}, mode = 'regular', workers, redis, signal, log = (l) => console.log(l) } = options;
+	const {
+		stateDir,
+		persistent = false,
+		databaseUrl,
+		n8nDatabaseName = 'n8n_supabase_jobs',
+		pgPort,
+		n8nPort,
+		activate = DEFAULT_ACTIVE,
+		n8nEnv = {},
+		mode = 'regular',
+		workers,
+		redis,
+		signal,
+		log = (l) => console.log(l),
+	} = options;
 	const step = () => signal?.throwIfAborted();
 	await mkdir(stateDir, { recursive: true });
 	const cleanups = [];
@@ -74,7 +100,10 @@ export async function startLocalStack(options) {
 			const fresh = !dataDir || !existsSync(join(dataDir, 'PG_VERSION'));
 			log(`[stack] ${fresh ? 'creating' : 'starting'} embedded PostgreSQL 17${dataDir ? ` in ${dataDir}` : ''}`);
 			const pg = await startEmbeddedPostgres({ dataDir, persistent, port: pgPort, fast: !persistent }).catch((err) => {
-				throw new Error(`could not start the embedded PostgreSQL${dataDir ? ` in ${dataDir}` : ''}${pgPort ? ` on port ${pgPort}` : ''}: ${err.message}` + (pgPort ? ' (is the port taken? set N8N_JOBS_PG_PORT to another one)' : ''));
+				throw new Error(
+					`could not start the embedded PostgreSQL${dataDir ? ` in ${dataDir}` : ''}${pgPort ? ` on port ${pgPort}` : ''}: ${err.message}` +
+						(pgPort ? ' (is the port taken? set N8N_JOBS_PG_PORT to another one)' : ''),
+				);
 			});
 			cleanups.push(() => pg.stop());
 			Object.assign(postgres, { dataDir: pg.dataDir, port: pg.port });
@@ -82,7 +111,7 @@ export async function startLocalStack(options) {
 			queueUrl = pg.url;
 		}
 		step();
-		const { migrate } = require('../migrate.js');
+		const { migrate } = require('../../bin/supabase-jobs-migrate.js');
 		const applied = await migrate({ connectionString: queueUrl });
 		log(`[stack] queue migrations: ${applied.length ? `applied ${applied.length}` : 'up to date'}`);
 
@@ -92,10 +121,21 @@ export async function startLocalStack(options) {
 		step();
 		const userFolder = join(stateDir, 'n8n');
 		await installPackageIntoN8n({ userFolder, packageDir: REPO, log });
-		const n8nDb = await n8nDatabase(install, adminUrl, n8nDatabaseName, log);
+		const n8nDb = await n8nDatabase(adminUrl, n8nDatabaseName, log);
 		if (n8nPort) await assertPortFree(n8nPort, 'stop what runs there (another n8n?) or set N8N_PORT to a free port');
 		step();
-		const n8n = await startN8n({ install, userFolder, databaseUrl: adminUrl, ...n8nDb, port: n8nPort, mode, workers, redis, env: n8nEnv, log });
+		const n8n = await startN8n({
+			install,
+			userFolder,
+			databaseUrl: adminUrl,
+			...n8nDb,
+			port: n8nPort,
+			mode,
+			workers,
+			redis,
+			env: n8nEnv,
+			log,
+		});
 		cleanups.push(() => n8n.stop());
 		const api = await connectApi({ baseUrl: n8n.baseUrl, ...n8n.owner, label: `${API_KEY_LABEL} ${new Date().toISOString()}` });
 		cleanups.push(() => api.dispose());
@@ -110,7 +150,8 @@ export async function startLocalStack(options) {
 			type: HEADER_CREDENTIAL.type,
 			data: { name: HEADER_CREDENTIAL.header, value: secrets.apiKey },
 		});
-		log(`[stack] credentials: ${jobs.name} (${jobs.created ? 'created' : 'updated'}), ${header.name} (${header.created ? 'created' : 'updated'})`);
+		const outcome = (credential) => `${credential.name} (${credential.created ? 'created' : 'updated'})`;
+		log(`[stack] credentials: ${outcome(jobs)}, ${outcome(header)}`);
 
 		// ---- templates
 		const byType = { [jobs.type]: jobs, [header.type]: header };
@@ -129,7 +170,9 @@ export async function startLocalStack(options) {
 				wf.active = true;
 			}
 		}
-		const summary = Object.entries(workflows).map(([file, wf]) => `${file} ${wf.created ? 'imported' : 'kept'}${wf.active ? ', active' : ''}`);
+		const summary = Object.entries(workflows).map(
+			([file, wf]) => `${file} ${wf.created ? 'imported' : 'kept'}${wf.active ? ', active' : ''}`,
+		);
 		log(`[stack] templates: ${summary.join('; ')}`);
 
 		return { queueUrl, n8n, api, apiKey: secrets.apiKey, workflows, postgres, stop };
@@ -150,10 +193,9 @@ export function jobsCredentialData(queueUrl) {
  * n8n's own tables go into a database of their own on the same server (`n8n_supabase_jobs` by default), or, when the
  * user of DATABASE_URL may not create databases (e.g. Supabase), into schema `n8n` of its database.
  */
-async function n8nDatabase(install, adminUrl, name, log) {
-	const { prepareDatabase } = await import('./process.mjs');
+async function n8nDatabase(adminUrl, name, log) {
 	try {
-		await prepareDatabase({ install, databaseUrl: adminUrl, database: name, log });
+		await prepareDatabase({ databaseUrl: adminUrl, database: name, log });
 		return { database: name };
 	} catch (err) {
 		if (!/permission denied|must be owner|42501/i.test(err.message)) throw err;
@@ -171,8 +213,14 @@ function postgresDataDir(stateDir, log) {
 	if (process.env.N8N_JOBS_PG_DATA) return resolve(process.env.N8N_JOBS_PG_DATA);
 	const wanted = join(stateDir, 'postgres');
 	if (userInfo().uid !== 0 || othersCanTraverse(stateDir)) return wanted;
-	const fallback = join('/var/lib/n8n-nodes-supabase-jobs', `postgres-${createHash('sha1').update(resolve(stateDir)).digest('hex').slice(0, 8)}`);
-	log(`[stack] running as root: the postgres user cannot enter ${stateDir}, so the database lives in ${fallback} (override with N8N_JOBS_PG_DATA)`);
+	const fallback = join(
+		'/var/lib/n8n-nodes-supabase-jobs',
+		`postgres-${createHash('sha1').update(resolve(stateDir)).digest('hex').slice(0, 8)}`,
+	);
+	log(
+		`[stack] running as root: the postgres user cannot enter ${stateDir}, so the database lives in ${fallback} ` +
+			'(override with N8N_JOBS_PG_DATA)',
+	);
 	return fallback;
 }
 
@@ -213,15 +261,6 @@ async function stopLeftoverPostgres(dataDir, log) {
 	process.kill(pid, 'SIGINT');
 	for (let i = 0; i < 60 && isAlive(pid); i++) await sleep(500);
 	if (isAlive(pid)) throw new Error(`the PostgreSQL left running on ${dataDir} (pid ${pid}) did not stop; stop it and retry`);
-}
-
-function isAlive(pid) {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (err) {
-		return err.code === 'EPERM';
-	}
 }
 
 /** Secrets generated once per state dir: the HTTP API key. */

@@ -14,12 +14,12 @@
 //    module paths to NODE_PATH before loading nodes (load-nodes-and-credentials.js init()).
 // The package does not appear under Settings > Community nodes (that list comes from the
 // installed_packages table), but its nodes and credentials are fully usable.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { NPM, runCommand } from '../lib/command.mjs';
 
 const STATE_FILE = '.harness-package.json';
 
@@ -31,7 +31,8 @@ const STATE_FILE = '.harness-package.json';
  * @property {string} sha256       of the packed tarball
  * @property {boolean} changed     false when the same tarball was already installed (nothing done)
  * @property {string[]} nodeTypes  node type names it declares, e.g. `n8n-nodes-supabase-jobs.enqueueJob`
- *                                 (derived from file names when the module cannot be loaded here; see listNodeTypes in api.mjs for the real list)
+ *                                 (derived from file names when the module cannot be loaded here; listNodeTypes in
+ *                                 api.mjs gives the real list)
  */
 
 /**
@@ -55,7 +56,9 @@ export async function installPackageIntoN8n({ userFolder, packageDir, log = (lin
 	const workDir = await mkdtemp(join(tmpdir(), 'n8n-pack-'));
 	try {
 		const tarball = await npmPack(packageDir, workDir);
-		const sha256 = createHash('sha256').update(await readFile(tarball)).digest('hex');
+		const sha256 = createHash('sha256')
+			.update(await readFile(tarball))
+			.digest('hex');
 		const stateFile = join(targetDir, STATE_FILE);
 		const previous = await readJson(stateFile);
 		const nodeTypes = declaredNodeTypes(pkg);
@@ -70,43 +73,59 @@ export async function installPackageIntoN8n({ userFolder, packageDir, log = (lin
 		const staging = `${targetDir}.staging-${process.pid}`;
 		await rm(staging, { recursive: true, force: true });
 		await mkdir(staging, { recursive: true });
-		await run('tar', ['-xzf', tarball, '-C', staging, '--strip-components=1'], { cwd: workDir });
+		await runCommand('tar', ['-xzf', tarball, '-C', staging, '--strip-components=1'], { cwd: workDir, what: `unpacking ${tarball}` });
 		const stagedPkgPath = join(staging, 'package.json');
-		const { devDependencies: _d, peerDependencies: _p, optionalDependencies: _o, ...runtimePkg } = JSON.parse(await readFile(stagedPkgPath, 'utf8'));
+		const {
+			devDependencies: _d,
+			peerDependencies: _p,
+			optionalDependencies: _o,
+			...runtimePkg
+		} = JSON.parse(await readFile(stagedPkgPath, 'utf8'));
 		await writeFile(stagedPkgPath, JSON.stringify(runtimePkg, null, 2));
 		if (runtimePkg.dependencies && Object.keys(runtimePkg.dependencies).length > 0) {
-			await run(npmCommand(), ['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false', '--no-update-notifier', '--loglevel=error'], {
-				cwd: staging,
-				what: `npm install of ${pkg.name}'s runtime dependencies`,
-			});
+			await runCommand(
+				NPM,
+				[
+					'install',
+					'--audit=false',
+					'--fund=false',
+					'--bin-links=false',
+					'--install-strategy=shallow',
+					'--ignore-scripts=true',
+					'--package-lock=false',
+					'--no-update-notifier',
+					'--loglevel=error',
+				],
+				{
+					cwd: staging,
+					what: `npm install of ${pkg.name}'s runtime dependencies`,
+				},
+			);
 		}
-		await writeFile(join(staging, STATE_FILE), JSON.stringify({ sha256, installedAt: new Date().toISOString(), from: packageDir }, null, 2));
+		await writeFile(
+			join(staging, STATE_FILE),
+			JSON.stringify({ sha256, installedAt: new Date().toISOString(), from: packageDir }, null, 2),
+		);
 		await rm(targetDir, { recursive: true, force: true });
 		await mkdir(join(targetDir, '..'), { recursive: true });
 		await rename(staging, targetDir);
 		await updateLedger(nodesDir, pkg.name, pkg.version);
-		log(`[n8n-package] installed ${pkg.name}@${pkg.version} in ${Math.round((Date.now() - started) / 1000)}s (node types: ${nodeTypes.join(', ') || 'none'})`);
+		const seconds = Math.round((Date.now() - started) / 1000);
+		log(`[n8n-package] installed ${pkg.name}@${pkg.version} in ${seconds}s (node types: ${nodeTypes.join(', ') || 'none'})`);
 		return { name: pkg.name, version: pkg.version, dir: targetDir, sha256, changed: true, nodeTypes };
 	} finally {
 		await rm(workDir, { recursive: true, force: true });
 	}
 }
 
-/**
- * Removes a package installed by installPackageIntoN8n (e.g. to test a clean instance).
- * @param {{ userFolder: string, name: string }} options
- */
-export async function uninstallPackageFromN8n({ userFolder, name }) {
-	const nodesDir = join(resolve(userFolder), '.n8n', 'nodes');
-	await rm(join(nodesDir, 'node_modules', ...name.split('/')), { recursive: true, force: true });
-	await updateLedger(nodesDir, name, undefined);
-}
-
 /** Node type names the package declares: `<package>.<lowerCamel file stem>` (n8n uses description.name; the
  * file-name guess matches the usual convention `Foo.node.js` → `foo`). */
 function declaredNodeTypes(pkg) {
 	return (pkg.n8n?.nodes ?? []).map((file) => {
-		const stem = file.split('/').pop().replace(/\.node\.js$/, '');
+		const stem = file
+			.split('/')
+			.pop()
+			.replace(/\.node\.js$/, '');
 		return `${pkg.name}.${stem.charAt(0).toLowerCase()}${stem.slice(1)}`;
 	});
 }
@@ -120,7 +139,9 @@ async function readPackageJson(packageDir) {
 function checkPackageShape(pkg, packageDir) {
 	const base = pkg.name?.startsWith('@') ? pkg.name.split('/')[1] : pkg.name;
 	if (!base?.startsWith('n8n-nodes-')) {
-		throw new Error(`package name "${pkg.name}" must be n8n-nodes-* or @scope/n8n-nodes-*: n8n only scans those names in .n8n/nodes/node_modules`);
+		throw new Error(
+			`package name "${pkg.name}" must be n8n-nodes-* or @scope/n8n-nodes-*: n8n only scans those names in .n8n/nodes/node_modules`,
+		);
 	}
 	if (!pkg.n8n || (!pkg.n8n.nodes?.length && !pkg.n8n.credentials?.length)) {
 		throw new Error(`${packageDir}/package.json has no "n8n" field listing nodes/credentials`);
@@ -133,7 +154,7 @@ function checkPackageShape(pkg, packageDir) {
 
 /** `npm pack` into workDir; returns the tarball path. Lifecycle scripts are not run (the package must be built). */
 async function npmPack(packageDir, workDir) {
-	const out = await run(npmCommand(), ['pack', packageDir, '--pack-destination', workDir, '--ignore-scripts', '--json', '--loglevel=error'], {
+	const out = await runCommand(NPM, ['pack', packageDir, '--pack-destination', workDir, '--ignore-scripts', '--json', '--loglevel=error'], {
 		cwd: workDir,
 		what: `npm pack ${packageDir}`,
 	});
@@ -157,29 +178,4 @@ async function readJson(file) {
 	} catch {
 		return undefined;
 	}
-}
-
-function npmCommand() {
-	return process.platform === 'win32' ? 'npm.cmd' : 'npm';
-}
-
-/** Runs a command, resolves with stdout; rejects with the output tail. 10-minute cap. */
-function run(cmd, args, { cwd, what = `${cmd} ${args.join(' ')}`, timeoutMs = 10 * 60_000 } = {}) {
-	return new Promise((resolvePromise, reject) => {
-		const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (c) => (stdout += c));
-		child.stderr.on('data', (c) => (stderr = (stderr + c).slice(-8000)));
-		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-		child.on('error', (err) => {
-			clearTimeout(timer);
-			reject(new Error(`${what} could not start: ${err.message}`));
-		});
-		child.on('close', (code, signal) => {
-			clearTimeout(timer);
-			if (code === 0) return resolvePromise(stdout);
-			reject(new Error(`${what} failed (${signal ?? `exit ${code}`}):\n${(stderr || stdout).trim().split('\n').slice(-30).join('\n')}`));
-		});
-	});
 }

@@ -24,7 +24,7 @@ export async function upsertCredential(api, { name, type, data }) {
 }
 
 /** Every workflow named `name` (not archived). */
-export async function findWorkflowsByName(api, name) {
+async function findWorkflowsByName(api, name) {
 	const found = await listAll(api, `/workflows?name=${encodeURIComponent(name)}&excludePinnedData=true`);
 	return found.filter((w) => w.name === name && !w.isArchived);
 }
@@ -52,7 +52,12 @@ export async function updateWorkflowSettings(api, id, settings) {
 	const wf = await api.getWorkflow(id);
 	const merged = { ...(wf.settings ?? {}), ...settings };
 	if (Object.entries(settings).every(([k, v]) => wf.settings?.[k] === v)) return false;
-	await api.publicApi('PUT', `/workflows/${id}`, { name: wf.name, nodes: wf.nodes, connections: wf.connections, settings: pickSettings(merged) });
+	await api.publicApi('PUT', `/workflows/${id}`, {
+		name: wf.name,
+		nodes: wf.nodes,
+		connections: wf.connections,
+		settings: pickSettings(merged),
+	});
 	return true;
 }
 
@@ -67,9 +72,20 @@ export async function readTemplates(dir) {
 
 // The public API's workflow settings schema has additionalProperties: false: keep only what it accepts.
 const SETTINGS_KEYS = [
-	'saveExecutionProgress', 'saveManualExecutions', 'saveDataErrorExecution', 'saveDataSuccessExecution',
-	'executionTimeout', 'errorWorkflow', 'timezone', 'executionOrder', 'binaryMode', 'callerPolicy', 'callerIds',
-	'timeSavedMode', 'timeSavedPerExecution', 'redactionPolicy',
+	'saveExecutionProgress',
+	'saveManualExecutions',
+	'saveDataErrorExecution',
+	'saveDataSuccessExecution',
+	'executionTimeout',
+	'errorWorkflow',
+	'timezone',
+	'executionOrder',
+	'binaryMode',
+	'callerPolicy',
+	'callerIds',
+	'timeSavedMode',
+	'timeSavedPerExecution',
+	'redactionPolicy',
 ];
 
 function pickSettings(settings) {

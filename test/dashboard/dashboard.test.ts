@@ -29,7 +29,7 @@ const html = node('Respond Page').parameters.responseBody as string;
 
 describe('workflows/jobs-dashboard.json', () => {
 	test('is a fresh build of dashboard/ (node scripts/build-dashboard.mjs)', () => {
-		// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- a test: runs the repo's build script on purpose
+		 
 		expect(() => execFileSync(process.execPath, [join(REPO, 'scripts', 'build-dashboard.mjs'), '--check'], { stdio: 'pipe' })).not.toThrow();
 	});
 

@@ -18,7 +18,8 @@ const CHROMIUM_FLAGS = [
 
 /** Starts the system chromium; the error says how to install it when it is missing. */
 export async function launchChromium() {
-	if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`);
+	if (!existsSync(CHROMIUM))
+		throw new Error(`no chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`);
 	return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
 }
 
@@ -29,7 +30,8 @@ export async function openDashboard(browser, baseUrl, { viewport = { width: 1440
 	page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
 	page.on('console', (message) => {
 		// chromium logs every 4xx answer (a wrong key, a 409 the page reports); anything else, e.g. a CSP violation, is a problem
-		if (message.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text())) problems.push(`console: ${message.text()}`);
+		if (message.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text()))
+			problems.push(`console: ${message.text()}`);
 	});
 	await page.goto(`${baseUrl}/webhook/jobs/dashboard`);
 	await page.waitForSelector('#key-input');
@@ -98,7 +100,16 @@ export async function seedEveryState(db, queue) {
 		{ payload: { script: XSS.script, img: XSS.img }, source: XSS.img, job_type: `report ${XSS.script}`, idempotency_key: XSS.img },
 	]);
 	await db.query("select mcp_jobs.cancel_job($1, 'seeded as cancelled')", [cancelled]);
-	return { done: [done1, done2, done3], dead: [dead1, dead2, dead3, deadXss], retryLater, running, cancelled, due: [due1, due2], later, xss };
+	return {
+		done: [done1, done2, done3],
+		dead: [dead1, dead2, dead3, deadXss],
+		retryLater,
+		running,
+		cancelled,
+		due: [due1, due2],
+		later,
+		xss,
+	};
 }
 
 /** What the overview should show for a queue, counted straight from the tables. */

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { copyWorkflow } from '../../scripts/n8n/provision.mjs';
-import { waitUntil } from '../../scripts/n8n/util.mjs';
+import { waitUntil } from '../../scripts/lib/wait.mjs';
 import { enqueueMany, guarded, openStack, outcomes, overlappingRuns, waitUntilFinished } from './support.mjs';
 
 const JOBS = 5000;
@@ -23,92 +23,108 @@ const guard = guarded(() => stack);
 const runningJobsOf = async (workerId) =>
 	(await stack.db.query(`select id from mcp_jobs.jobs where status = 'running' and worker_id = $1`, [workerId])).rows.map((r) => r.id);
 
-test(`${JOBS} jobs, each completed exactly once; a worker killed mid-run loses nothing`, guard(async () => {
-	const workflow = await copyWorkflow(stack.api, stack.wf('scheduled-worker.json'), 'e2e: queue-mode worker', (node) => {
-		if (node.type === 'n8n-nodes-base.scheduleTrigger') node.parameters.rule.interval = [{ field: 'seconds', secondsInterval: 5 }];
-		if (node.type === 'n8n-nodes-supabase-jobs.claimJob') Object.assign(node.parameters, { batchSize: 250, leaseSeconds: LEASE_SECONDS });
-	});
-	const ids = await enqueueMany(stack.db, JOBS, (i) => ({ payload: { i }, retry_delay_seconds: 1 }));
-	let since = stack.n8n.logMark();
-	await stack.api.activateWorkflow(workflow);
+test(
+	`${JOBS} jobs, each completed exactly once; a worker killed mid-run loses nothing`,
+	guard(async () => {
+		const workflow = await copyWorkflow(stack.api, stack.wf('scheduled-worker.json'), 'e2e: queue-mode worker', (node) => {
+			if (node.type === 'n8n-nodes-base.scheduleTrigger') node.parameters.rule.interval = [{ field: 'seconds', secondsInterval: 5 }];
+			if (node.type === 'n8n-nodes-supabase-jobs.claimJob') Object.assign(node.parameters, { batchSize: 250, leaseSeconds: LEASE_SECONDS });
+		});
+		const ids = await enqueueMany(stack.db, JOBS, (i) => ({ payload: { i }, retry_delay_seconds: 1 }));
+		let since = stack.n8n.logMark();
+		await stack.api.activateWorkflow(workflow);
 
-	// kill worker 0 while one of its executions holds claimed jobs
-	let workerId;
-	await waitUntil(
-		async () => {
-			const line = await stack.n8n.waitForLog(/Worker started execution (\d+)/, { source: 0, since, timeoutMs: 60_000 });
-			since = stack.n8n.logMark(); // a later try looks at a later execution
-			workerId = `scheduled-worker-exec-${line.match(/Worker started execution (\d+)/)[1]}`;
-			// its Claim Job runs a moment after the execution starts; a short execution may already be done
-			const holding = async () => (await runningJobsOf(workerId)).length > 0;
-			return await waitUntil(holding, { timeoutMs: 3000, intervalMs: 20, what: 'claimed jobs' }).catch(() => false);
-		},
-		{ timeoutMs: 120_000, intervalMs: 50, what: 'an execution on worker 0 holding claimed jobs' },
-	);
-	await stack.n8n.kill(0);
-	const held = await runningJobsOf(workerId);
-	console.log(`  killed worker 0 (SIGKILL) while ${workerId} held ${held.length} claimed job(s)`);
-	assert.ok(held.length > 0, 'the killed worker held claimed jobs');
+		// kill worker 0 while one of its executions holds claimed jobs
+		let workerId;
+		await waitUntil(
+			async () => {
+				const line = await stack.n8n.waitForLog(/Worker started execution (\d+)/, { source: 0, since, timeoutMs: 60_000 });
+				since = stack.n8n.logMark(); // a later try looks at a later execution
+				workerId = `scheduled-worker-exec-${line.match(/Worker started execution (\d+)/)[1]}`;
+				// its Claim Job runs a moment after the execution starts; a short execution may already be done
+				const holding = async () => (await runningJobsOf(workerId)).length > 0;
+				return await waitUntil(holding, { timeoutMs: 3000, intervalMs: 20, what: 'claimed jobs' }).catch(() => false);
+			},
+			{ timeoutMs: 120_000, intervalMs: 50, what: 'an execution on worker 0 holding claimed jobs' },
+		);
+		await stack.n8n.kill(0);
+		const held = await runningJobsOf(workerId);
+		console.log(`  killed worker 0 (SIGKILL) while ${workerId} held ${held.length} claimed job(s)`);
+		assert.ok(held.length > 0, 'the killed worker held claimed jobs');
 
-	try {
-		const { seconds } = await waitUntilFinished(stack.db, ids, { timeoutMs: 10 * 60_000, label: 'queue mode' });
-		console.log(`  queue mode: ${JOBS} jobs in ${seconds.toFixed(1)} s (${(JOBS / seconds).toFixed(1)} jobs/s) with one worker killed`);
-	} finally {
-		await stack.api.deactivateWorkflow(workflow);
-	}
+		try {
+			const { seconds } = await waitUntilFinished(stack.db, ids, { timeoutMs: 10 * 60_000, label: 'queue mode' });
+			console.log(`  queue mode: ${JOBS} jobs in ${seconds.toFixed(1)} s (${(JOBS / seconds).toFixed(1)} jobs/s) with one worker killed`);
+		} finally {
+			await stack.api.deactivateWorkflow(workflow);
+		}
 
-	const byId = await outcomes(stack.db, ids);
-	const notOnce = ids.filter((id) => {
-		const o = byId.get(id);
-		return o.status !== 'completed' || o.runs.filter((r) => r === 'completed').length !== 1;
-	});
-	assert.deepEqual(notOnce.slice(0, 5).map((id) => byId.get(id)), [], `${notOnce.length} job(s) not completed exactly once`);
-	for (const id of held) {
-		assert.deepEqual(byId.get(id).runs, ['lease_expired', 'completed'], `job ${id} of the killed worker ran again after its lease`);
-	}
-	const { rows: early } = await stack.db.query(
-		`select a.job_id from mcp_jobs.job_runs a join mcp_jobs.job_runs b on b.job_id = a.job_id and b.attempt = a.attempt + 1
+		const byId = await outcomes(stack.db, ids);
+		const notOnce = ids.filter((id) => {
+			const o = byId.get(id);
+			return o.status !== 'completed' || o.runs.filter((r) => r === 'completed').length !== 1;
+		});
+		assert.deepEqual(
+			notOnce.slice(0, 5).map((id) => byId.get(id)),
+			[],
+			`${notOnce.length} job(s) not completed exactly once`,
+		);
+		for (const id of held) {
+			assert.deepEqual(byId.get(id).runs, ['lease_expired', 'completed'], `job ${id} of the killed worker ran again after its lease`);
+		}
+		const { rows: early } = await stack.db.query(
+			`select a.job_id from mcp_jobs.job_runs a join mcp_jobs.job_runs b on b.job_id = a.job_id and b.attempt = a.attempt + 1
 		 where a.job_id = any($1::uuid[]) and a.status = 'lease_expired'
 		   and b.started_at < a.started_at + make_interval(secs => $2)`,
-		[held, LEASE_SECONDS],
-	);
-	assert.deepEqual(early, [], 'no job of the killed worker was re-run before its lease expired');
-	assert.deepEqual(await overlappingRuns(stack.db, ids), [], 'no job ran twice at once');
-}));
+			[held, LEASE_SECONDS],
+		);
+		assert.deepEqual(early, [], 'no job of the killed worker was re-run before its lease expired');
+		assert.deepEqual(await overlappingRuns(stack.db, ids), [], 'no job ran twice at once');
+	}),
+);
 
-test('the Job Trigger in queue mode: claims in main, runs on the workers, completes each job once', guard(async () => {
-	await stack.n8n.restartWorker(0);
-	const startedOnWorkers = () =>
-		stack.n8n
-			.logs()
-			.split('\n')
-			.filter((l) => /^\[worker-\d+\].*Worker started execution/.test(l)).length;
-	const before = startedOnWorkers();
-	// n8n 2.40 in queue mode can lose the end of a very short execution (its Bull job is removed on completion
-	// before main starts waiting for it): Execution Timeout gives such a job up, and it runs again after its
-	// lease. Short values here keep the test short; the template ships 60 s lease and 3600 s timeout.
-	const workflow = await copyWorkflow(stack.api, stack.wf('instant-worker.json'), 'e2e: queue-mode instant worker', (node) => {
-		if (node.type === 'n8n-nodes-supabase-jobs.jobTrigger') {
-			Object.assign(node.parameters, { leaseSeconds: 15, options: { ...node.parameters.options, executionTimeoutSeconds: 20 } });
+test(
+	'the Job Trigger in queue mode: claims in main, runs on the workers, completes each job once',
+	guard(async () => {
+		await stack.n8n.restartWorker(0);
+		const startedOnWorkers = () =>
+			stack.n8n
+				.logs()
+				.split('\n')
+				.filter((l) => /^\[worker-\d+\].*Worker started execution/.test(l)).length;
+		const before = startedOnWorkers();
+		// n8n 2.40 in queue mode can lose the end of a very short execution (its Bull job is removed on completion
+		// before main starts waiting for it): Execution Timeout gives such a job up, and it runs again after its
+		// lease. Short values here keep the test short; the template ships 60 s lease and 3600 s timeout.
+		const workflow = await copyWorkflow(stack.api, stack.wf('instant-worker.json'), 'e2e: queue-mode instant worker', (node) => {
+			if (node.type === 'n8n-nodes-supabase-jobs.jobTrigger') {
+				Object.assign(node.parameters, { leaseSeconds: 15, options: { ...node.parameters.options, executionTimeoutSeconds: 20 } });
+			}
+		});
+		const ids = await enqueueMany(stack.db, 300, (i) => ({ payload: { i }, retry_delay_seconds: 1 }));
+		await stack.api.activateWorkflow(workflow);
+		try {
+			const { seconds } = await waitUntilFinished(stack.db, ids, { timeoutMs: 5 * 60_000, label: 'queue mode, Job Trigger' });
+			console.log(`  queue mode, Job Trigger: 300 jobs in ${seconds.toFixed(1)} s`);
+		} finally {
+			await stack.api.deactivateWorkflow(workflow);
 		}
-	});
-	const ids = await enqueueMany(stack.db, 300, (i) => ({ payload: { i }, retry_delay_seconds: 1 }));
-	await stack.api.activateWorkflow(workflow);
-	try {
-		const { seconds } = await waitUntilFinished(stack.db, ids, { timeoutMs: 5 * 60_000, label: 'queue mode, Job Trigger' });
-		console.log(`  queue mode, Job Trigger: 300 jobs in ${seconds.toFixed(1)} s`);
-	} finally {
-		await stack.api.deactivateWorkflow(workflow);
-	}
 
-	const byId = await outcomes(stack.db, ids);
-	const wrong = [...byId.values()].filter((o) => o.status !== 'completed' || o.runs.filter((r) => r === 'completed').length !== 1);
-	assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} job(s) not completed by exactly one run`);
-	const rerun = [...byId.values()].filter((o) => o.runs.length > 1);
-	console.log(`  queue mode, Job Trigger: ${rerun.length} job(s) whose execution end n8n lost ran again after their lease`);
-	assert.ok(rerun.every((o) => o.runs.join() === 'lease_expired,completed'), 'a re-run follows an expired lease only');
-	assert.deepEqual(await overlappingRuns(stack.db, ids), [], 'no job ran twice at once');
-	assert.ok([...byId.values()].every((o) => o.workers[0].startsWith('n8n-')), 'claimed by the Job Trigger');
-	const onWorkers = startedOnWorkers() - before;
-	assert.ok(onWorkers >= 300, `the executions ran on the workers (${onWorkers} started there)`);
-}));
+		const byId = await outcomes(stack.db, ids);
+		const wrong = [...byId.values()].filter((o) => o.status !== 'completed' || o.runs.filter((r) => r === 'completed').length !== 1);
+		assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} job(s) not completed by exactly one run`);
+		const rerun = [...byId.values()].filter((o) => o.runs.length > 1);
+		console.log(`  queue mode, Job Trigger: ${rerun.length} job(s) whose execution end n8n lost ran again after their lease`);
+		assert.ok(
+			rerun.every((o) => o.runs.join() === 'lease_expired,completed'),
+			'a re-run follows an expired lease only',
+		);
+		assert.deepEqual(await overlappingRuns(stack.db, ids), [], 'no job ran twice at once');
+		assert.ok(
+			[...byId.values()].every((o) => o.workers[0].startsWith('n8n-')),
+			'claimed by the Job Trigger',
+		);
+		const onWorkers = startedOnWorkers() - before;
+		assert.ok(onWorkers >= 300, `the executions ran on the workers (${onWorkers} started there)`);
+	}),
+);

@@ -5,20 +5,10 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack } from '../../scripts/n8n/local-stack.mjs';
-import { waitUntil } from '../../scripts/n8n/util.mjs';
+import { waitUntil } from '../../scripts/lib/wait.mjs';
 
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');
-
-export const TEMPLATES = [
-	'instant-worker.json',
-	'scheduled-worker.json',
-	'enqueue-http-api.json',
-	'dlq-alerting.json',
-	'maintenance.json',
-	'error-handler.json',
-	'jobs-dashboard.json',
-];
 
 /**
  * Starts the local stack (embedded Postgres unless DATABASE_URL, n8n with the package, credentials, templates)
@@ -27,7 +17,14 @@ export const TEMPLATES = [
 export async function openStack(options = {}) {
 	const stateDir = await mkdtemp(join(tmpdir(), 'e2e-'));
 	const redis = { host: process.env.REDIS_HOST || '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379) };
-	const stack = await startLocalStack({ stateDir, persistent: false, databaseUrl: process.env.DATABASE_URL, redis, log: () => undefined, ...options });
+	const stack = await startLocalStack({
+		stateDir,
+		persistent: false,
+		databaseUrl: process.env.DATABASE_URL,
+		redis,
+		log: () => undefined,
+		...options,
+	});
 	const db = new Client({ connectionString: stack.queueUrl });
 	await db.connect();
 	let failed = false;
@@ -69,7 +66,9 @@ export async function waitUntilFinished(db, ids, { timeoutMs, label }) {
 	let counts = {};
 	await waitUntil(
 		async () => {
-			const { rows } = await db.query('select status, count(*)::int as n from mcp_jobs.jobs where id = any($1::uuid[]) group by status', [ids]);
+			const { rows } = await db.query('select status, count(*)::int as n from mcp_jobs.jobs where id = any($1::uuid[]) group by status', [
+				ids,
+			]);
 			counts = Object.fromEntries(rows.map((r) => [r.status, r.n]));
 			if (Date.now() - lastReport > 15_000) {
 				lastReport = Date.now();

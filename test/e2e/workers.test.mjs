@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { copyWorkflow } from '../../scripts/n8n/provision.mjs';
-import { enqueueMany, guarded, openStack, outcomes, overlappingRuns, TEMPLATES, waitUntilFinished } from './support.mjs';
+import { TEMPLATES } from '../../scripts/n8n/local-stack.mjs';
+import { enqueueMany, guarded, openStack, outcomes, overlappingRuns, waitUntilFinished } from './support.mjs';
 
 const JOBS = 1000;
 const FAILING = 40; // every 25th job throws in the example handler
@@ -20,39 +21,54 @@ after(async () => {
 });
 const guard = guarded(() => stack);
 
-test("n8n lists the package's five node types and its credential type", guard(async () => {
-	const nodes = (await stack.api.listNodeTypes()).map((n) => n.name);
-	for (const name of ['enqueueJob', 'claimJob', 'completeFailJob', 'jobQueue', 'jobTrigger']) {
-		assert.ok(nodes.includes(`n8n-nodes-supabase-jobs.${name}`), `node type ${name} listed`);
-	}
-	const credentials = (await stack.api.listCredentialTypes()).map((c) => c.name);
-	assert.ok(credentials.includes('supabaseJobsApi'), 'credential type supabaseJobsApi listed');
-}));
+test(
+	"n8n lists the package's five node types and its credential type",
+	guard(async () => {
+		const nodes = (await stack.api.listNodeTypes()).map((n) => n.name);
+		for (const name of ['enqueueJob', 'claimJob', 'completeFailJob', 'jobQueue', 'jobTrigger']) {
+			assert.ok(nodes.includes(`n8n-nodes-supabase-jobs.${name}`), `node type ${name} listed`);
+		}
+		const credentials = (await stack.api.listCredentialTypes()).map((c) => c.name);
+		assert.ok(credentials.includes('supabaseJobsApi'), 'credential type supabaseJobsApi listed');
+	}),
+);
 
-test('every template imported and activated without error', guard(async () => {
-	for (const file of TEMPLATES) {
-		assert.equal(stack.workflows[file]?.active, true, `${file} active`);
-		assert.equal((await stack.api.getWorkflow(stack.wf(file))).active, true, `${file} active in n8n`);
-	}
-}));
+test(
+	'every template imported and activated without error',
+	guard(async () => {
+		for (const file of TEMPLATES) {
+			assert.equal(stack.workflows[file]?.active, true, `${file} active`);
+			assert.equal((await stack.api.getWorkflow(stack.wf(file))).active, true, `${file} active in n8n`);
+		}
+	}),
+);
 
-test('the Enqueue API accepts a job, and rejects bad input and a missing or wrong key', guard(async () => {
-	const key = { 'X-API-Key': stack.apiKey };
-	const ok = await stack.api.callWebhook('jobs/enqueue', { body: { source: 'e2e', jobType: 'api_only', payload: { a: 1 } }, headers: key });
-	assert.equal(ok.status, 200);
-	assert.equal(ok.body.ok, true);
-	const { rows } = await stack.db.query('select source, job_type, payload from mcp_jobs.jobs where id = $1', [ok.body.jobId]);
-	assert.deepEqual(rows, [{ source: 'e2e', job_type: 'api_only', payload: { a: 1 } }]);
+test(
+	'the Enqueue API accepts a job, and rejects bad input and a missing or wrong key',
+	guard(async () => {
+		const key = { 'X-API-Key': stack.apiKey };
+		const ok = await stack.api.callWebhook('jobs/enqueue', {
+			body: { source: 'e2e', jobType: 'api_only', payload: { a: 1 } },
+			headers: key,
+		});
+		assert.equal(ok.status, 200);
+		assert.equal(ok.body.ok, true);
+		const { rows } = await stack.db.query('select source, job_type, payload from mcp_jobs.jobs where id = $1', [ok.body.jobId]);
+		assert.deepEqual(rows, [{ source: 'e2e', job_type: 'api_only', payload: { a: 1 } }]);
 
-	const bad = await stack.api.callWebhook('jobs/enqueue', { body: { source: 'e2e', payload: 'text' }, headers: key });
-	assert.equal(bad.status, 400);
-	assert.match(JSON.stringify(bad.body), /jobType/);
-	assert.match(JSON.stringify(bad.body), /payload/);
-	const noKey = await stack.api.callWebhook('jobs/enqueue', { body: { source: 'e2e', jobType: 'x' } });
-	assert.equal(noKey.status, 403);
-	const wrongKey = await stack.api.callWebhook('jobs/enqueue', { body: { source: 'e2e', jobType: 'x' }, headers: { 'X-API-Key': 'wrong' } });
-	assert.equal(wrongKey.status, 403);
-}));
+		const bad = await stack.api.callWebhook('jobs/enqueue', { body: { source: 'e2e', payload: 'text' }, headers: key });
+		assert.equal(bad.status, 400);
+		assert.match(JSON.stringify(bad.body), /jobType/);
+		assert.match(JSON.stringify(bad.body), /payload/);
+		const noKey = await stack.api.callWebhook('jobs/enqueue', { body: { source: 'e2e', jobType: 'x' } });
+		assert.equal(noKey.status, 403);
+		const wrongKey = await stack.api.callWebhook('jobs/enqueue', {
+			body: { source: 'e2e', jobType: 'x' },
+			headers: { 'X-API-Key': 'wrong' },
+		});
+		assert.equal(wrongKey.status, 403);
+	}),
+);
 
 /**
  * Asserts what a worker left: passing jobs completed by one run; failing ones ran 1 + max_retries times, then
@@ -75,31 +91,39 @@ async function assertProcessed(ids, label, workerPrefix) {
 	assert.deepEqual(await overlappingRuns(stack.db, ids), [], `${label}: no job ran twice at once`);
 }
 
-test(`the instant worker (Job Trigger) processes ${JOBS} jobs; ${FAILING} failing ones are retried once, then dead-lettered`, guard(async () => {
-	await stack.api.deactivateWorkflow(stack.wf('scheduled-worker.json'));
-	const ids = await enqueueMany(stack.db, JOBS, jobSpec);
-	try {
-		const { seconds } = await waitUntilFinished(stack.db, ids, { timeoutMs: 8 * 60_000, label: 'instant worker' });
-		console.log(`  instant worker: ${JOBS} jobs (+${FAILING} retries) in ${seconds.toFixed(1)} s (${(JOBS / seconds).toFixed(1)} jobs/s)`);
-	} finally {
-		await stack.api.deactivateWorkflow(stack.wf('instant-worker.json'));
-	}
-	await assertProcessed(ids, 'instant worker', 'n8n-'); // the Job Trigger's default worker id
-}));
+test(
+	`the instant worker (Job Trigger) processes ${JOBS} jobs; ${FAILING} failing ones are retried once, then dead-lettered`,
+	guard(async () => {
+		await stack.api.deactivateWorkflow(stack.wf('scheduled-worker.json'));
+		const ids = await enqueueMany(stack.db, JOBS, jobSpec);
+		try {
+			const { seconds } = await waitUntilFinished(stack.db, ids, { timeoutMs: 8 * 60_000, label: 'instant worker' });
+			console.log(
+				`  instant worker: ${JOBS} jobs (+${FAILING} retries) in ${seconds.toFixed(1)} s (${(JOBS / seconds).toFixed(1)} jobs/s)`,
+			);
+		} finally {
+			await stack.api.deactivateWorkflow(stack.wf('instant-worker.json'));
+		}
+		await assertProcessed(ids, 'instant worker', 'n8n-'); // the Job Trigger's default worker id
+	}),
+);
 
-test(`the scheduled worker processes ${JOBS} jobs the same way (batch 250 every 10 s, as its sticky note allows)`, guard(async () => {
-	// As imported it claims 10 jobs every 30 s (50 minutes for 1,000): the test raises the batch and the rate.
-	const copy = await copyWorkflow(stack.api, stack.wf('scheduled-worker.json'), 'e2e: scheduled worker, batch 250 / 10 s', (node) => {
-		if (node.type === 'n8n-nodes-base.scheduleTrigger') node.parameters.rule.interval = [{ field: 'seconds', secondsInterval: 10 }];
-		if (node.type === 'n8n-nodes-supabase-jobs.claimJob') node.parameters.batchSize = 250;
-	});
-	await stack.api.activateWorkflow(copy);
-	const ids = await enqueueMany(stack.db, JOBS, jobSpec);
-	try {
-		const { seconds } = await waitUntilFinished(stack.db, ids, { timeoutMs: 8 * 60_000, label: 'scheduled worker' });
-		console.log(`  scheduled worker: ${JOBS} jobs (+${FAILING} retries) in ${seconds.toFixed(1)} s`);
-	} finally {
-		await stack.api.deactivateWorkflow(copy);
-	}
-	await assertProcessed(ids, 'scheduled worker', 'scheduled-worker-exec-');
-}));
+test(
+	`the scheduled worker processes ${JOBS} jobs the same way (batch 250 every 10 s, as its sticky note allows)`,
+	guard(async () => {
+		// As imported it claims 10 jobs every 30 s (50 minutes for 1,000): the test raises the batch and the rate.
+		const copy = await copyWorkflow(stack.api, stack.wf('scheduled-worker.json'), 'e2e: scheduled worker, batch 250 / 10 s', (node) => {
+			if (node.type === 'n8n-nodes-base.scheduleTrigger') node.parameters.rule.interval = [{ field: 'seconds', secondsInterval: 10 }];
+			if (node.type === 'n8n-nodes-supabase-jobs.claimJob') node.parameters.batchSize = 250;
+		});
+		await stack.api.activateWorkflow(copy);
+		const ids = await enqueueMany(stack.db, JOBS, jobSpec);
+		try {
+			const { seconds } = await waitUntilFinished(stack.db, ids, { timeoutMs: 8 * 60_000, label: 'scheduled worker' });
+			console.log(`  scheduled worker: ${JOBS} jobs (+${FAILING} retries) in ${seconds.toFixed(1)} s`);
+		} finally {
+			await stack.api.deactivateWorkflow(copy);
+		}
+		await assertProcessed(ids, 'scheduled worker', 'scheduled-worker-exec-');
+	}),
+);

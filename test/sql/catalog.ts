@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { Client } from 'pg';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const migrator = require('../../scripts/migrate.js') as {
+const migrator = require('../../bin/supabase-jobs-migrate.js') as {
 	migrate(o: { connectionString: string; dir?: string }): Promise<string[]>;
 	listMigrations(dir?: string): Migration[];
 };
@@ -99,13 +99,13 @@ export async function schemaDump(url: string): Promise<Record<string, unknown>> 
 /** Applies one file with psql, as the README tells psql users to. */
 export function psqlApply(url: string, file: string): void {
 	try {
-		// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- a test: it runs the psql client on purpose
+		 
 		execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', file], {
 			stdio: ['ignore', 'pipe', 'pipe'],
 			env: { ...process.env, PGOPTIONS: '--client-min-messages=warning' },
 		});
 	} catch (error: any) {
-		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- a test, not node code
+		 
 		throw new Error(`psql -f ${basename(file)} failed (exit ${error.status}): ${error.stderr}`);
 	}
 }

@@ -178,7 +178,6 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 /** Whether `psql` is on PATH. */
 export function havePsql(): boolean {
 	try {
-		// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- a test helper: probes the psql client
 		execFileSync('psql', ['--version'], { stdio: 'ignore' });
 		return true;
 	} catch {

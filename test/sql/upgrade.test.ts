@@ -133,7 +133,7 @@ test('npx supabase-jobs-migrate: the published CLI upgrades such a database', as
 		const ids = await withClient(empty.url, fillV010);
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		const cli = join(__dirname, '..', '..', require('../../package.json').bin['supabase-jobs-migrate']);
-		// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- a test: it runs the published CLI on purpose
+		 
 		const out = execFileSync(process.execPath, [cli, '--database-url', empty.url], { encoding: 'utf8' });
 		expect(out).toContain(`done: ${NEW_VERSIONS.length} migration(s) applied`);
 		await withClient(empty.url, (c) => checkUpgraded(c, ids));
@@ -153,7 +153,7 @@ test('supabase db push: a database pushed with 0.1.0 takes the newer files, once
 	const dbUrl = `${empty.url}${empty.url.includes('?') ? '&' : '?'}sslmode=disable`;
 	const supabase = join(dirname(require.resolve('supabase/package.json')), 'dist', 'supabase.js');
 	const push = () =>
-		// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- a test: it runs the Supabase CLI on purpose
+		 
 		execFileSync(process.execPath, [supabase, 'db', 'push', '--db-url', dbUrl, '--yes'], { cwd: project, encoding: 'utf8', stdio: 'pipe' });
 	try {
 		for (const m of MIGRATIONS.filter((x) => RELEASED[basename(x.file)])) cpSync(m.file, join(migrations, basename(m.file)));
@@ -165,6 +165,8 @@ test('supabase db push: a database pushed with 0.1.0 takes the newer files, once
 		const applied = await withClient(empty.url, async (c) =>
 			(await c.query(`select version from supabase_migrations.schema_migrations order by version`)).rows.map((r) => r.version));
 		expect(applied).toEqual(MIGRATIONS.map((m) => m.version));
+		// our migrator takes the CLI's record into account: nothing to apply again
+		expect(await migrate({ connectionString: empty.url })).toEqual([]);
 		expect(await schemaDump(empty.url)).toEqual(await schemaDump(fresh.url));
 		await withClient(empty.url, (c) => checkUpgraded(c, ids));
 	} finally {

@@ -25,7 +25,9 @@ async function callApi(action, params = {}, key = session.key) {
 			cache: 'no-store',
 		});
 	} catch (error) {
-		throw new ApiError(0, [`Could not reach n8n at ${API_URL} (${error.message}). Is n8n running and the workflow "Supabase Jobs: dashboard" active?`]);
+		throw new ApiError(0, [
+			`Could not reach n8n at ${API_URL} (${error.message}). Is n8n running and the workflow "Supabase Jobs: dashboard" active?`,
+		]);
 	}
 	const text = await response.text();
 	let body = null;
@@ -35,7 +37,9 @@ async function callApi(action, params = {}, key = session.key) {
 		// not JSON: reported below
 	}
 	if (response.status === 401 || response.status === 403) {
-		throw new ApiError(response.status, [`The API key was not accepted (HTTP ${response.status}): enter the value of the n8n credential "Jobs API header auth".`]);
+		throw new ApiError(response.status, [
+			`The API key was not accepted (HTTP ${response.status}): enter the value of the n8n credential "Jobs API header auth".`,
+		]);
 	}
 	if (response.status === 404 && !body?.action) {
 		throw new ApiError(404, [`n8n does not serve ${API_URL} (HTTP 404): activate the workflow "Supabase Jobs: dashboard".`]);

@@ -5,9 +5,15 @@ const CHART = { width: 960, height: 240, left: 48, right: 48, top: 12, bottom: 2
 function renderThroughput(buckets) {
 	const target = byId('throughput');
 	if (!buckets) {
-		fill(target, h('p', { className: 'hint' },
-			'The hourly chart needs the Job Queue operation "Queue → Get Throughput" (SQL get_throughput), which this version of the package does not have yet. ',
-			'The table above shows the current depth of each queue.'));
+		fill(
+			target,
+			h(
+				'p',
+				{ className: 'hint' },
+				'The hourly chart needs the Job Queue operation "Queue → Get Throughput" (SQL get_throughput), which this version of the package does not have yet. ',
+				'The table above shows the current depth of each queue.',
+			),
+		);
 		return;
 	}
 	const { width, height, left, right, top, bottom } = CHART;
@@ -30,24 +36,43 @@ function renderThroughput(buckets) {
 			svg('rect', { class: 'failed', x, y: failedTop, width: barW, height: completedTop - failedTop }, svg('title', null, label)),
 		];
 	});
-	const depthPoints = buckets.map((b, i) => `${(left + i * slot + slot / 2).toFixed(1)},${y(Number(b.depth), maxDepth).toFixed(1)}`).join(' ');
-	const ticks = buckets.map((b, i) => (i % 3 === 0 || i === buckets.length - 1
-		? svg('text', { x: left + i * slot + slot / 2, y: height - 8, 'text-anchor': 'middle' }, hourLabel.format(new Date(b.bucket)))
-		: null));
+	const depthPoints = buckets
+		.map((b, i) => `${(left + i * slot + slot / 2).toFixed(1)},${y(Number(b.depth), maxDepth).toFixed(1)}`)
+		.join(' ');
+	const ticks = buckets.map((b, i) =>
+		i % 3 === 0 || i === buckets.length - 1
+			? svg('text', { x: left + i * slot + slot / 2, y: height - 8, 'text-anchor': 'middle' }, hourLabel.format(new Date(b.bucket)))
+			: null,
+	);
 	const total = (key) => buckets.reduce((sum, b) => sum + Number(b[key]), 0);
 
-	fill(target,
-		h('div', { className: 'chart' },
-			svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `Last ${buckets.length} hours: ${total('completed')} completed, ${total('failed')} failed` },
+	fill(
+		target,
+		h(
+			'div',
+			{ className: 'chart' },
+			svg(
+				'svg',
+				{
+					viewBox: `0 0 ${width} ${height}`,
+					role: 'img',
+					'aria-label': `Last ${buckets.length} hours: ${total('completed')} completed, ${total('failed')} failed`,
+				},
 				svg('line', { class: 'axis', x1: left, x2: width - right, y1: top + plotH, y2: top + plotH }),
 				svg('text', { x: left - 6, y: top + 10, 'text-anchor': 'end' }, count(maxDone)),
 				svg('text', { x: left - 6, y: top + plotH, 'text-anchor': 'end' }, '0'),
 				svg('text', { x: width - right + 6, y: top + 10 }, count(maxDepth)),
 				bars,
 				svg('polyline', { class: 'depth', points: depthPoints }),
-				ticks)),
-		h('div', { className: 'legend' },
+				ticks,
+			),
+		),
+		h(
+			'div',
+			{ className: 'legend' },
 			h('span', null, h('i', { className: 'completed' }), `completed per hour (${count(total('completed'))} in ${buckets.length} h)`),
 			h('span', null, h('i', { className: 'failed' }), `failed runs per hour (${count(total('failed'))})`),
-			h('span', null, h('i', { className: 'depth' }), 'queue depth: queued + running jobs (right scale)')));
+			h('span', null, h('i', { className: 'depth' }), 'queue depth: queued + running jobs (right scale)'),
+		),
+	);
 }

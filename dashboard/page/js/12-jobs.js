@@ -6,7 +6,8 @@ const jobsView = { filters: {}, cursors: [null], rows: [], nextCursor: null };
 function readJobFilters() {
 	const form = new FormData(byId('jobs-filters'));
 	const filters = {};
-	for (const [key, value] of form) if (String(value).trim() !== '' && !(key === 'sort' && value === 'created')) filters[key] = String(value).trim();
+	for (const [key, value] of form)
+		if (String(value).trim() !== '' && !(key === 'sort' && value === 'created')) filters[key] = String(value).trim();
 	return filters;
 }
 
@@ -34,11 +35,22 @@ async function loadJobs() {
 }
 
 function renderJobs() {
-	const head = h('tr', null, ['Created', 'Job type', 'Source', 'Queue', 'Status', 'Priority', 'Attempts', 'Scheduled', 'Duration', 'Job id'].map((label, i) =>
-		h('th', { className: i === 5 || i === 6 || i === 8 ? 'num' : '' }, label)));
+	const head = h(
+		'tr',
+		null,
+		['Created', 'Job type', 'Source', 'Queue', 'Status', 'Priority', 'Attempts', 'Scheduled', 'Duration', 'Job id'].map((label, i) =>
+			h('th', { className: i === 5 || i === 6 || i === 8 ? 'num' : '' }, label),
+		),
+	);
 	const rows = jobsView.rows.map((job) => {
 		const ran = job.started_at && job.finished_at ? Date.parse(job.finished_at) - Date.parse(job.started_at) : null;
-		return h('tr', { tabIndex: 0, dataset: { jobId: job.id }, on: { click: () => openJob(job.id), keydown: (e) => e.key === 'Enter' && openJob(job.id) } },
+		return h(
+			'tr',
+			{
+				tabIndex: 0,
+				dataset: { jobId: job.id },
+				on: { click: () => openJob(job.id), keydown: (e) => e.key === 'Enter' && openJob(job.id) },
+			},
 			h('td', null, timeCell(job.created_at)),
 			h('td', null, job.job_type),
 			h('td', null, job.source),
@@ -48,9 +60,14 @@ function renderJobs() {
 			h('td', { className: 'num' }, `${job.attempts} / ${job.max_retries + 1}`),
 			h('td', null, timeCell(job.scheduled_at)),
 			h('td', { className: 'num' }, duration(ran)),
-			h('td', { className: 'mono', title: job.id }, shortId(job.id)));
+			h('td', { className: 'mono', title: job.id }, shortId(job.id)),
+		);
 	});
-	fill(byId('jobs-table'), h('thead', null, head), h('tbody', null, rows.length ? rows : h('tr', null, h('td', { colSpan: 10, className: 'empty' }, 'No jobs match these filters.'))));
+	fill(
+		byId('jobs-table'),
+		h('thead', null, head),
+		h('tbody', null, rows.length ? rows : h('tr', null, h('td', { colSpan: 10, className: 'empty' }, 'No jobs match these filters.'))),
+	);
 	const page = jobsView.cursors.length;
 	fill(byId('jobs-page'), `page ${page}${rows.length ? `, ${rows.length} jobs` : ''}`);
 	byId('jobs-newer').disabled = page === 1;

@@ -41,22 +41,49 @@ function renderJob({ job, runs, events }) {
 	const facts = [
 		['Status', [badge(status), job.progress !== null && job.status === 'running' ? ` ${job.progress} %` : null]],
 		['Job id', h('span', { className: 'mono' }, job.id)],
-		['Queue', job.queue], ['Source', job.source], ['Job type', job.job_type], ['Priority', String(job.priority)],
+		['Queue', job.queue],
+		['Source', job.source],
+		['Job type', job.job_type],
+		['Priority', String(job.priority)],
 		['Attempts', `${job.attempts} of at most ${job.max_retries + 1}`],
-		['Idempotency key', job.idempotency_key ?? '–'], ['Worker', job.worker_id ?? '–'],
-		['Created', time(job.created_at)], ['Scheduled', `${time(job.scheduled_at)} (${relative(job.scheduled_at)})`],
-		['Started', time(job.started_at)], ['Finished', time(job.finished_at)],
+		['Idempotency key', job.idempotency_key ?? '–'],
+		['Worker', job.worker_id ?? '–'],
+		['Created', time(job.created_at)],
+		['Scheduled', `${time(job.scheduled_at)} (${relative(job.scheduled_at)})`],
+		['Started', time(job.started_at)],
+		['Finished', time(job.finished_at)],
 	];
-	fill(byId('job-body'),
-		h('dl', { className: 'facts' }, facts.map(([label, value]) => [h('dt', null, label), h('dd', null, value)])),
-		h('h3', null, 'Payload'), h('pre', { id: 'job-payload' }, pretty(job.payload)),
-		h('h3', null, 'Result'), h('pre', { id: 'job-result' }, pretty(job.result)),
+	fill(
+		byId('job-body'),
+		h(
+			'dl',
+			{ className: 'facts' },
+			facts.map(([label, value]) => [h('dt', null, label), h('dd', null, value)]),
+		),
+		h('h3', null, 'Payload'),
+		h('pre', { id: 'job-payload' }, pretty(job.payload)),
+		h('h3', null, 'Result'),
+		h('pre', { id: 'job-result' }, pretty(job.result)),
 		job.error ? [h('h3', null, 'Error'), h('pre', { id: 'job-error', className: 'error' }, job.error)] : null,
-		h('h3', null, `Runs (${runs.length})`), renderRuns(runs),
+		h('h3', null, `Runs (${runs.length})`),
+		renderRuns(runs),
 		h('h3', null, `Events (${events.length})`),
-		h('ul', { className: 'events' }, events.map((e) => h('li', null,
-			h('span', { className: 'muted' }, time(e.created_at)), ' ', h('strong', null, e.event_type), e.message ? ` ${e.message}` : '',
-			e.data ? h('pre', null, pretty(e.data)) : null))));
+		h(
+			'ul',
+			{ className: 'events' },
+			events.map((e) =>
+				h(
+					'li',
+					null,
+					h('span', { className: 'muted' }, time(e.created_at)),
+					' ',
+					h('strong', null, e.event_type),
+					e.message ? ` ${e.message}` : '',
+					e.data ? h('pre', null, pretty(e.data)) : null,
+				),
+			),
+		),
+	);
 }
 
 function renderRuns(runs) {
@@ -64,17 +91,27 @@ function renderRuns(runs) {
 	const end = (r) => (r.finished_at ? Date.parse(r.finished_at) : Date.now());
 	const from = Math.min(...runs.map((r) => Date.parse(r.started_at)));
 	const span = Math.max(1, Math.max(...runs.map(end)) - from);
-	return h('div', { className: 'timeline' }, runs.map((run) => {
-		const bar = h('span', { className: run.status });
-		bar.style.left = `${((Date.parse(run.started_at) - from) / span) * 100}%`;
-		bar.style.width = `${((end(run) - Date.parse(run.started_at)) / span) * 100}%`;
-		return h('div', { className: 'run' },
-			h('span', null, `#${run.attempt} `, badge(run.status)),
-			h('div', { className: 'run-bar', title: `${time(run.started_at)} → ${time(run.finished_at)}` }, bar),
-			h('div', { className: 'run-meta' },
-				`${duration(run.duration_ms ?? end(run) - Date.parse(run.started_at))} · worker ${run.worker_id ?? '–'} · started ${time(run.started_at)}`,
-				run.error ? h('div', { className: 'error' }, run.error) : null));
-	}));
+	return h(
+		'div',
+		{ className: 'timeline' },
+		runs.map((run) => {
+			const bar = h('span', { className: run.status });
+			bar.style.left = `${((Date.parse(run.started_at) - from) / span) * 100}%`;
+			bar.style.width = `${((end(run) - Date.parse(run.started_at)) / span) * 100}%`;
+			return h(
+				'div',
+				{ className: 'run' },
+				h('span', null, `#${run.attempt} `, badge(run.status)),
+				h('div', { className: 'run-bar', title: `${time(run.started_at)} → ${time(run.finished_at)}` }, bar),
+				h(
+					'div',
+					{ className: 'run-meta' },
+					`${duration(run.duration_ms ?? end(run) - Date.parse(run.started_at))} · worker ${run.worker_id ?? '–'} · started ${time(run.started_at)}`,
+					run.error ? h('div', { className: 'error' }, run.error) : null,
+				),
+			);
+		}),
+	);
 }
 
 async function cancelJob() {

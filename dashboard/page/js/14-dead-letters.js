@@ -28,33 +28,108 @@ function groupByError(rows) {
 
 function renderDeadLetters(more) {
 	const groups = groupByError(deadLetters.rows);
-	fill(byId('groups-hint'), more
-		? `Grouped over the newest ${DEAD_LETTER_PAGE} unresolved dead letters; resolve or requeue them to see older ones.`
-		: `${count(deadLetters.rows.length)} unresolved dead letters in ${groups.length} group(s).`);
-	fill(byId('groups-table'),
-		h('thead', null, h('tr', null, ['Final error', 'Count', 'Queues', 'Job types', 'Last', ''].map((label) => h('th', null, label)))),
-		h('tbody', null, groups.length ? groups.map((g) => h('tr', null,
-			h('td', { className: 'error' }, g.error || '(no message)'),
-			h('td', { className: 'num' }, count(g.ids.length)),
-			h('td', null, [...g.queues].join(', ')),
-			h('td', null, [...g.jobTypes].join(', ')),
-			h('td', null, timeCell(g.last)),
-			h('td', null, h('button', { type: 'button', className: 'secondary', on: { click: () => selectDeadLetters(g.ids, true) } }, `Select ${g.ids.length}`)))) :
-			h('tr', null, h('td', { colSpan: 6, className: 'empty' }, 'No unresolved dead letters.'))));
+	fill(
+		byId('groups-hint'),
+		more
+			? `Grouped over the newest ${DEAD_LETTER_PAGE} unresolved dead letters; resolve or requeue them to see older ones.`
+			: `${count(deadLetters.rows.length)} unresolved dead letters in ${groups.length} group(s).`,
+	);
+	fill(
+		byId('groups-table'),
+		h(
+			'thead',
+			null,
+			h(
+				'tr',
+				null,
+				['Final error', 'Count', 'Queues', 'Job types', 'Last', ''].map((label) => h('th', null, label)),
+			),
+		),
+		h(
+			'tbody',
+			null,
+			groups.length
+				? groups.map((g) =>
+						h(
+							'tr',
+							null,
+							h('td', { className: 'error' }, g.error || '(no message)'),
+							h('td', { className: 'num' }, count(g.ids.length)),
+							h('td', null, [...g.queues].join(', ')),
+							h('td', null, [...g.jobTypes].join(', ')),
+							h('td', null, timeCell(g.last)),
+							h(
+								'td',
+								null,
+								h(
+									'button',
+									{ type: 'button', className: 'secondary', on: { click: () => selectDeadLetters(g.ids, true) } },
+									`Select ${g.ids.length}`,
+								),
+							),
+						),
+					)
+				: h('tr', null, h('td', { colSpan: 6, className: 'empty' }, 'No unresolved dead letters.')),
+		),
+	);
 
 	const allSelected = deadLetters.rows.length > 0 && deadLetters.rows.every((d) => deadLetters.selected.has(d.id));
-	const selectAll = h('input', { type: 'checkbox', checked: allSelected, ariaLabel: 'Select all', on: { change: (e) => selectDeadLetters(deadLetters.rows.map((d) => d.id), e.target.checked) } });
-	fill(byId('dead-letters-table'),
-		h('thead', null, h('tr', null, h('th', null, selectAll), ['Dead since', 'Job type', 'Source', 'Queue', 'Attempts', 'Final error', 'Job'].map((label) => h('th', null, label)))),
-		h('tbody', null, deadLetters.rows.map((d) => h('tr', { dataset: { deadLetterId: d.id } },
-			h('td', null, h('input', { type: 'checkbox', checked: deadLetters.selected.has(d.id), ariaLabel: `Select dead letter ${shortId(d.id)}`, on: { change: (e) => selectDeadLetters([d.id], e.target.checked) } })),
-			h('td', null, timeCell(d.created_at)),
-			h('td', null, d.job_type),
-			h('td', null, d.source),
-			h('td', null, d.queue),
-			h('td', { className: 'num' }, d.attempts),
-			h('td', { className: 'error truncate', title: d.final_error ?? '' }, d.final_error ?? ''),
-			h('td', null, h('button', { type: 'button', className: 'secondary mono', on: { click: () => openJob(d.job_id) } }, shortId(d.job_id)))))));
+	const selectAll = h('input', {
+		type: 'checkbox',
+		checked: allSelected,
+		ariaLabel: 'Select all',
+		on: {
+			change: (e) =>
+				selectDeadLetters(
+					deadLetters.rows.map((d) => d.id),
+					e.target.checked,
+				),
+		},
+	});
+	fill(
+		byId('dead-letters-table'),
+		h(
+			'thead',
+			null,
+			h(
+				'tr',
+				null,
+				h('th', null, selectAll),
+				['Dead since', 'Job type', 'Source', 'Queue', 'Attempts', 'Final error', 'Job'].map((label) => h('th', null, label)),
+			),
+		),
+		h(
+			'tbody',
+			null,
+			deadLetters.rows.map((d) =>
+				h(
+					'tr',
+					{ dataset: { deadLetterId: d.id } },
+					h(
+						'td',
+						null,
+						h('input', {
+							type: 'checkbox',
+							checked: deadLetters.selected.has(d.id),
+							ariaLabel: `Select dead letter ${shortId(d.id)}`,
+							on: { change: (e) => selectDeadLetters([d.id], e.target.checked) },
+						}),
+					),
+					h('td', null, timeCell(d.created_at)),
+					h('td', null, d.job_type),
+					h('td', null, d.source),
+					h('td', null, d.queue),
+					h('td', { className: 'num' }, d.attempts),
+					h('td', { className: 'error truncate', title: d.final_error ?? '' }, d.final_error ?? ''),
+					h(
+						'td',
+						null,
+						h('button', { type: 'button', className: 'secondary mono', on: { click: () => openJob(d.job_id) } }, shortId(d.job_id)),
+					),
+				),
+			),
+		),
+	);
 	renderSelection();
 }
 
@@ -84,7 +159,14 @@ async function actOnDeadLetters(action) {
 		const failures = body.results.filter((r) => !r.ok);
 		for (const r of body.results) if (r.ok) deadLetters.selected.delete(r.id);
 		const what = `${verb} ${body.done} dead letter(s)${action === 'requeue' ? ': their jobs run again with fresh attempts' : ''}`;
-		if (failures.length) notify('bad', `${what}; ${failures.length} failed: ${failures.slice(0, 3).map((f) => `${shortId(f.id)}: ${f.error}`).join(' · ')}`);
+		if (failures.length)
+			notify(
+				'bad',
+				`${what}; ${failures.length} failed: ${failures
+					.slice(0, 3)
+					.map((f) => `${shortId(f.id)}: ${f.error}`)
+					.join(' · ')}`,
+			);
 		else notify('ok', `${what}.`);
 		if (action === 'resolve' && body.done) byId('dead-letter-notes').value = '';
 	} catch (error) {

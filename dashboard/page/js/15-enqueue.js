@@ -11,7 +11,8 @@ function readEnqueueForm(form) {
 	const payloadText = value('payload') || '{}';
 	try {
 		const payload = JSON.parse(payloadText);
-		if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) errors.push('Payload must be a JSON object, e.g. {"projectId": "xyz123"}.');
+		if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
+			errors.push('Payload must be a JSON object, e.g. {"projectId": "xyz123"}.');
 		else params.payload = payload;
 	} catch (error) {
 		errors.push(`Payload is not valid JSON: ${error.message}.`);
@@ -38,7 +39,10 @@ function readEnqueueForm(form) {
 
 function showEnqueueErrors(errors) {
 	const list = byId('enqueue-errors');
-	fill(list, errors.map((e) => h('li', null, e)));
+	fill(
+		list,
+		errors.map((e) => h('li', null, e)),
+	);
 	list.hidden = errors.length === 0;
 }
 
@@ -50,9 +54,12 @@ async function submitEnqueue(event) {
 	if (errors.length) return;
 	try {
 		const body = await callApi('enqueue', params);
-		notify('ok', body.duplicate
-			? `A job with idempotency key "${params.idempotencyKey}" already exists in queue "${body.queue}": job ${shortId(body.jobId)}, ${body.status}. Nothing new was enqueued.`
-			: `Enqueued job ${shortId(body.jobId)} (${params.jobType}) in queue "${body.queue}": ${body.status}. Its status updates on the right.`);
+		notify(
+			'ok',
+			body.duplicate
+				? `A job with idempotency key "${params.idempotencyKey}" already exists in queue "${body.queue}": job ${shortId(body.jobId)}, ${body.status}. Nothing new was enqueued.`
+				: `Enqueued job ${shortId(body.jobId)} (${params.jobType}) in queue "${body.queue}": ${body.status}. Its status updates on the right.`,
+		);
 		form.elements.idempotencyKey.value = '';
 		await openJob(body.jobId);
 	} catch (error) {
@@ -65,5 +72,7 @@ async function submitEnqueue(event) {
 function wireEnqueue() {
 	const form = byId('enqueue-form');
 	form.addEventListener('submit', submitEnqueue);
-	form.elements.payload.addEventListener('input', () => showEnqueueErrors(readEnqueueForm(form).errors.filter((e) => e.startsWith('Payload'))));
+	form.elements.payload.addEventListener('input', () =>
+		showEnqueueErrors(readEnqueueForm(form).errors.filter((e) => e.startsWith('Payload'))),
+	);
 }

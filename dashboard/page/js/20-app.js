@@ -49,10 +49,14 @@ async function refreshOnce() {
 	const ms = Math.round(performance.now() - started);
 	performance.measure('dashboard:refresh', { start: started, duration: ms });
 	const status = byId('refresh-status');
-	if (failures.some((e) => e instanceof ApiError && (e.status === 401 || e.status === 403))) return lock('The API key is no longer accepted: enter it again.');
+	if (failures.some((e) => e instanceof ApiError && (e.status === 401 || e.status === 403)))
+		return lock('The API key is no longer accepted: enter it again.');
 	if (failures.length) {
 		status.className = 'error';
-		fill(status, `Refresh failed at ${new Date().toLocaleTimeString()}: ${failures[0] instanceof ApiError ? failures[0].messages.join(' · ') : failures[0].message}`);
+		fill(
+			status,
+			`Refresh failed at ${new Date().toLocaleTimeString()}: ${failures[0] instanceof ApiError ? failures[0].messages.join(' · ') : failures[0].message}`,
+		);
 	} else {
 		status.className = 'muted';
 		fill(status, `Updated ${new Date().toLocaleTimeString()} in ${ms} ms`);
@@ -70,7 +74,14 @@ function watchOpenJob() {
 	clearTimeout(app.watchTimer);
 	app.watchTimer = setTimeout(async () => {
 		const job = jobPanel.job;
-		if (session.key && job && byId('auto-refresh').checked && !document.hidden && (job.status === 'queued' || job.status === 'running') && !app.pending) {
+		if (
+			session.key &&
+			job &&
+			byId('auto-refresh').checked &&
+			!document.hidden &&
+			(job.status === 'queued' || job.status === 'running') &&
+			!app.pending
+		) {
 			const before = job.status;
 			await loadJob().catch(() => undefined);
 			if (jobPanel.job && jobPanel.job.status !== before) refresh();
@@ -125,7 +136,21 @@ function lock(message = '') {
 	clearTimeout(app.timer);
 	clearTimeout(app.watchTimer);
 	closeJob();
-	const shown = ['queues-table', 'pause-queue', 'queue-names', 'throughput', 'jobs-table', 'jobs-page', 'groups-hint', 'groups-table', 'dead-letters-table', 'job-title', 'job-body', 'notice', 'refresh-status'];
+	const shown = [
+		'queues-table',
+		'pause-queue',
+		'queue-names',
+		'throughput',
+		'jobs-table',
+		'jobs-page',
+		'groups-hint',
+		'groups-table',
+		'dead-letters-table',
+		'job-title',
+		'job-body',
+		'notice',
+		'refresh-status',
+	];
 	for (const id of shown) fill(byId(id));
 	byId('notice').hidden = true;
 	Object.assign(jobsView, { rows: [], cursors: [null] });
