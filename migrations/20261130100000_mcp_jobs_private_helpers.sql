@@ -149,17 +149,36 @@ begin
                            when v_field in ('idempotency_key', 'group_key') then 500 else 10000 end)
         end
 
-      when v_field in ('priority', 'max_retries', 'retry_delay_seconds', 'lease_seconds', 'progress', 'event_limit') then
+      when v_field in ('priority', 'max_retries', 'retry_delay_seconds', 'lease_seconds', 'progress', 'event_limit',
+                       'dedupe_seconds', 'max_snoozes', 'seconds') then
         mcp_jobs_private.whole_number_problem(v_value, p_prefix || v_field,
-          case v_field when 'lease_seconds' then 1 else 0 end,
+          case when v_field in ('lease_seconds', 'dedupe_seconds') then 1 else 0 end,
           case v_field when 'priority' then 1000000 when 'max_retries' then 1000 when 'retry_delay_seconds' then 2592000
-                       when 'lease_seconds' then 86400 when 'progress' then 100 else 10000 end)
+                       when 'lease_seconds' then 86400 when 'progress' then 100 when 'event_limit' then 10000
+                       when 'dedupe_seconds' then 31536000 when 'max_snoozes' then 100000 else 2592000 end)
+
+      when v_field = 'dedupe_mode' then
+        case when v_text in ('forever', 'while_active', 'window', 'replace') then null
+             else format('%s%s must be ''forever'', ''while_active'', ''window'' or ''replace'', got %s', p_prefix, v_field,
+                         mcp_jobs_private.shown(v_value)) end
+
+      when v_field = 'depends_on' then
+        case when jsonb_typeof(v_value) <> 'array' or jsonb_array_length(v_value) > 10000 then
+               format('%s%s must be a JSON array of at most 10000 job ids (or "#i" for item i of this call), got %s',
+                      p_prefix, v_field, mcp_jobs_private.shown(v_value))
+             else (select format('%s%s[%s] must be a job id (UUID) or "#i" for item i of this call, got %s', p_prefix,
+                                 v_field, d.ord - 1, mcp_jobs_private.shown(d.dep))
+                   from jsonb_array_elements(v_value) with ordinality as d (dep, ord)
+                   where jsonb_typeof(d.dep) <> 'string'
+                      or (d.dep #>> '{}') !~* '^(\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*|#[0-9]{1,5})$'
+                   order by d.ord limit 1)
+        end
 
       when v_field in ('retryable', 'reset_attempts') then
         case when jsonb_typeof(v_value) = 'boolean' or v_text in ('true', 'false') then null
              else format('%s%s must be true or false, got %s', p_prefix, v_field, mcp_jobs_private.shown(v_value)) end
 
-      when v_field = 'scheduled_at' then
+      when v_field in ('scheduled_at', 'until') then
         mcp_jobs_private.timestamp_problem(v_value, p_prefix || v_field)
 
       when v_field = 'payload' then

@@ -1,5 +1,5 @@
--- 0.2.0: the tables for flow control (group keys, concurrency and rate limits), for fewer writes per job, and for
--- requeueing a dead letter whose job cleanup removed.
+-- 0.2.0: the tables for flow control (group keys, concurrency and rate limits), for fewer writes per job, for the job
+-- lifecycle (dedupe modes, snooze, dependencies), and for requeueing a dead letter whose job cleanup removed.
 --
 -- Flow control:
 -- * jobs.group_key: jobs that share a key can be limited together (e.g. one at a time per customer, in order).
@@ -17,6 +17,9 @@
 --   their run rows carry what they said, and the rows of running runs are removed (the job row holds them).
 -- * Dropped indexes nothing needs on the hot path: jobs (source, status) and job_events (created_at); one index of
 --   running jobs (queue, lease_expires_at, group_key) serves limits and the reaper.
+-- Job lifecycle: jobs.dedupe_key holds a job's idempotency key in the unique index (replacing 0.1.0's index on
+-- idempotency_key), so that dedupe modes can hand a key over; jobs.snoozes / max_snoozes; status 'waiting' and
+-- mcp_jobs.job_dependencies for jobs that wait for others; run status 'snoozed'.
 -- dead_letter_queue keeps the job's priority, max_retries, retry_delay_seconds and group_key for a requeue (0.1.0
 -- restored defaults); existing dead letters are filled from their jobs where those still exist.
 -- Building the new indexes locks writes to jobs for as long as they take (seconds for a million jobs).
@@ -96,6 +99,50 @@ update mcp_jobs.job_runs r
 set retry_at = (e.data ->> 'next_attempt_at')::timestamptz
 from mcp_jobs.job_events e
 where e.run_id = r.id and e.event_type = 'retry_scheduled' and r.retry_at is null;
+
+-- ------------------------------------------------------------------------------------------------------------
+-- Job lifecycle: dedupe modes, snooze, dependencies
+-- ------------------------------------------------------------------------------------------------------------
+
+-- Dedupe modes: the key a job holds in the unique index is dedupe_key (its idempotency_key while it holds it). A mode
+-- other than 'forever' lets a later enqueue take the key over (the holder's dedupe_key becomes null; its
+-- idempotency_key stays, to show), so the index keeps concurrent enqueues of one key exactly-once in every mode.
+alter table mcp_jobs.jobs add column if not exists dedupe_key text;
+comment on column mcp_jobs.jobs.dedupe_key is
+  'The idempotency key this job holds in its queue (unique); null once a later enqueue took the key over (dedupe modes).';
+update mcp_jobs.jobs set dedupe_key = idempotency_key where idempotency_key is not null and dedupe_key is null;
+create unique index if not exists jobs_dedupe_key_idx on mcp_jobs.jobs (queue, dedupe_key) where dedupe_key is not null;
+drop index if exists mcp_jobs.jobs_idempotency_key_idx;
+
+-- Snooze: back to queued without counting an attempt, at most max_snoozes times.
+alter table mcp_jobs.jobs
+  add column if not exists snoozes integer not null default 0,
+  add column if not exists max_snoozes integer not null default 100;
+comment on column mcp_jobs.jobs.snoozes is 'Times the job was snoozed (put back without counting an attempt).';
+comment on column mcp_jobs.jobs.max_snoozes is 'Snoozes allowed; one more counts as a failed attempt.';
+
+-- Dependencies: a job waits (status waiting) until every job it depends on completed.
+alter table mcp_jobs.jobs drop constraint if exists jobs_status_check;
+alter table mcp_jobs.jobs add constraint jobs_status_check
+  check (status in ('waiting', 'queued', 'running', 'completed', 'failed', 'cancelled'));
+comment on column mcp_jobs.jobs.status is
+  'waiting (for the jobs it depends on), queued, running, completed, failed (dead-lettered), cancelled.';
+create table if not exists mcp_jobs.job_dependencies (
+  job_id      uuid not null references mcp_jobs.jobs (id) on delete cascade,
+  depends_on  uuid not null,
+  primary key (job_id, depends_on)
+);
+comment on table mcp_jobs.job_dependencies is
+  'job_id waits until depends_on completed; it is cancelled if depends_on is dead-lettered or cancelled.';
+create index if not exists job_dependencies_depends_on_idx on mcp_jobs.job_dependencies (depends_on);
+alter table mcp_jobs.job_dependencies enable row level security;
+revoke all on mcp_jobs.job_dependencies from public;
+
+alter table mcp_jobs.job_runs drop constraint if exists job_runs_status_check;
+alter table mcp_jobs.job_runs add constraint job_runs_status_check
+  check (status in ('running', 'completed', 'failed', 'lease_expired', 'cancelled', 'snoozed'));
+comment on column mcp_jobs.job_runs.retry_at is
+  'When the job runs again after this run (a failed run that is retried, or a snoozed one).';
 
 -- ------------------------------------------------------------------------------------------------------------
 -- Dead letters keep their job's settings

@@ -18,6 +18,10 @@
 --   that item, no longer a 22003 of the whole batch), unknown fields are refused, item numbers count from 0.
 -- * Fewer writes per job: a claim only updates the job (no run row, no 'started' event); finishing writes the job
 --   and one run row (no events); see the tables file of this release. Runs start and end at clock time.
+-- * New: snooze_job(p_job_id, p_worker_id, p_run_id, p_seconds, p_until, p_reason) and snooze_jobs: back to queued
+--   at that time without counting an attempt (the run ends as snoozed); after max_snoozes it counts as a failure.
+-- * Finishing a job settles the jobs waiting for it (queued when all they wait for completed; cancelled when it was
+--   dead-lettered or cancelled).
 -- * log_job_events is linear in the batch size (0.1.0 was quadratic: 10,000 events on one job took seconds).
 -- * reap_expired_jobs refuses p_limit outside 1..10000 (0.1.0 clamped 0 and -1 to 1 silently).
 -- * Queue names are trimmed in claims, as in enqueue (0.1.0 claimed from ' emails ' as a different queue).
@@ -36,8 +40,8 @@
 create or replace function mcp_jobs_private.lock_held(p_items jsonb, p_single boolean, p_known text[])
 returns table (
   ord integer, job_id uuid, item jsonb, prefix text, queue text, group_key text, run_id uuid, attempts integer,
-  max_retries integer, retry_delay_seconds integer, worker_id text, started_at timestamptz,
-  error_code text, error_message text
+  max_retries integer, retry_delay_seconds integer, worker_id text, started_at timestamptz, snoozes integer,
+  max_snoozes integer, error_code text, error_message text
 )
 language plpgsql volatile
 set search_path = ''
@@ -64,14 +68,14 @@ begin
   ),
   locked as (
     select j.id, j.status, j.worker_id, j.queue, j.group_key, j.run_id, j.attempts, j.max_retries,
-           j.retry_delay_seconds, j.started_at
+           j.retry_delay_seconds, j.started_at, j.snoozes, j.max_snoozes
     from mcp_jobs.jobs j
     where j.id = any (array(select f.jid from firsts f))
     order by j.id
     for update
   )
   select p.ord, p.jid, p.item, p.prefix, l.queue, l.group_key, l.run_id, l.attempts, l.max_retries,
-         l.retry_delay_seconds, l.worker_id, l.started_at,
+         l.retry_delay_seconds, l.worker_id, l.started_at, l.snoozes, l.max_snoozes,
     case
       when p.problem is not null then '22023'
       when f.ord <> p.ord then 'PT409'
@@ -187,6 +191,97 @@ begin
   from decided d
   left join dlq x on x.job_id = d.id
   cross join freed;
+end;
+$$;
+
+-- ============================================================================================================
+-- Dependencies: waiting jobs are settled when what they wait for finishes
+-- ============================================================================================================
+
+-- settle_waiting: decides the waiting jobs among p_job_ids: one with a dependency that was dead-lettered or cancelled is
+-- cancelled (with a reason naming it), and so are the jobs waiting for it, in turn; one whose dependencies all
+-- completed is queued (and its queue woken). The jobs are locked first and decided in the statements after: two
+-- dependencies finishing at once in two transactions then cannot both miss that the other finished.
+create or replace function mcp_jobs_private.settle_waiting(p_job_ids uuid[])
+returns void
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  v_ids uuid[];
+  v_woken integer;
+begin
+  v_ids := array(select j.id from mcp_jobs.jobs j where j.id = any (p_job_ids) and j.status = 'waiting' order by j.id for update);
+  if cardinality(v_ids) = 0 then
+    return;
+  end if;
+
+  with recursive doomed (job_id, reason) as (
+    select d.job_id, format('cancelled: dependency %s was %s', d.depends_on,
+                            case dep.status when 'failed' then 'dead-lettered' else dep.status end)
+    from mcp_jobs.job_dependencies d
+    join mcp_jobs.jobs dep on dep.id = d.depends_on
+    where d.job_id = any (v_ids) and dep.status in ('failed', 'cancelled')
+    union
+    select d.job_id, format('cancelled: dependency %s was cancelled', x.job_id)
+    from doomed x
+    join mcp_jobs.job_dependencies d on d.depends_on = x.job_id
+    join mcp_jobs.jobs w on w.id = d.job_id and w.status = 'waiting'
+  ),
+  first_reason as (
+    select distinct on (x.job_id) x.job_id, x.reason from doomed x order by x.job_id, x.reason
+  ),
+  cancelled as (
+    update mcp_jobs.jobs j
+    set status = 'cancelled', finished_at = clock_timestamp(), error = f.reason, updated_at = now()
+    from first_reason f
+    where j.id = f.job_id and j.status = 'waiting'
+    returning j.id, f.reason
+  )
+  insert into mcp_jobs.job_events (job_id, event_type, message)
+  select c.id, 'cancelled', c.reason from cancelled c;
+
+  with ready as (
+    update mcp_jobs.jobs j
+    set status = 'queued', updated_at = now()
+    where j.id = any (v_ids) and j.status = 'waiting'
+      and not exists (select 1 from mcp_jobs.job_dependencies d join mcp_jobs.jobs dep on dep.id = d.depends_on
+                      where d.job_id = j.id and dep.status <> 'completed')
+    returning j.id, j.queue, j.job_type, j.priority, j.scheduled_at
+  )
+  select count(*) from (
+    select mcp_jobs_private.wake(null, r.queue, null, null, count(*))
+    from ready r where r.scheduled_at <= now() group by r.queue
+  ) woken into v_woken;
+end;
+$$;
+
+-- settle_dependants: settles the jobs waiting for any of p_job_ids (after those finished); cheap when none waits.
+create or replace function mcp_jobs_private.settle_dependants(p_job_ids uuid[])
+returns void
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  v_waiting uuid[] := array(select distinct d.job_id from mcp_jobs.job_dependencies d where d.depends_on = any (p_job_ids));
+begin
+  if cardinality(v_waiting) > 0 then
+    perform mcp_jobs_private.settle_waiting(v_waiting);
+  end if;
+end;
+$$;
+
+-- item_job_ids: the job ids a batch names (items whose job_id is a UUID), for settle_dependants after it.
+create or replace function mcp_jobs_private.item_job_ids(p_items jsonb)
+returns uuid[]
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  return array(
+    select btrim(e.item ->> 'job_id')::uuid
+    from jsonb_array_elements(p_items) as e (item)
+    where (e.item ->> 'job_id') ~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$');
 end;
 $$;
 
@@ -397,6 +492,8 @@ begin
     left join done d on d.id = h.job_id and h.error_code is null
     cross join freed
     order by h.ord;
+  -- a statement of its own, after the jobs are completed: it must see dependants enqueued meanwhile
+  perform mcp_jobs_private.settle_dependants(mcp_jobs_private.item_job_ids(p_jobs));
 end;
 $$;
 
@@ -440,6 +537,7 @@ begin
     from held h
     left join failed f on h.error_code is null and f.job_id = h.job_id
     order by h.ord;
+  perform mcp_jobs_private.settle_dependants(mcp_jobs_private.item_job_ids(p_jobs));
 end;
 $$;
 
@@ -548,6 +646,78 @@ begin
   select n.ord, n.jid, n.code is null, n.event_id, n.code, n.message
   from numbered n
   order by n.ord;
+end;
+$$;
+
+-- snooze: puts held jobs [{job_id, run_id?, worker_id?, seconds? | until?, reason?}] back to queued at that time
+-- without counting the attempt; the run ends as 'snoozed' (its row keeps the reason and the time). A job already
+-- snoozed max_snoozes times is failed instead (retried or dead-lettered, as fail does).
+create or replace function mcp_jobs_private.snooze(p_jobs jsonb, p_single boolean)
+returns table (
+  ordinal integer, job_id uuid, ok boolean, status text, scheduled_at timestamptz, snoozes integer,
+  error_code text, error_message text
+)
+language plpgsql volatile
+set search_path = ''
+set jit = off
+as $$
+#variable_conflict use_column
+begin
+  return query
+    with held as materialized (
+      select h.ord, h.job_id, h.run_id, h.queue, h.worker_id, h.started_at, h.attempts, h.snoozes, h.max_snoozes,
+             coalesce(h.error_code, case when x.both_or_none then '22023' end) as code,
+             coalesce(h.error_message, case when x.both_or_none then
+               format('pass %sseconds or %suntil (one of them): how long to snooze, or until when', h.prefix, h.prefix) end)
+               as message,
+             case when h.error_code is null and not x.both_or_none then
+               coalesce(clock_timestamp() + make_interval(secs => (h.item ->> 'seconds')::numeric::integer),
+                        (h.item ->> 'until')::timestamptz) end as until,
+             nullif(h.item ->> 'reason', '') as reason
+      from mcp_jobs_private.lock_held(p_jobs, p_single, array['job_id', 'run_id', 'worker_id', 'seconds', 'until', 'reason']) h
+      cross join lateral (select (nullif(h.item -> 'seconds', 'null'::jsonb) is null) =
+                                 (nullif(h.item -> 'until', 'null'::jsonb) is null) as both_or_none) x
+    ),
+    -- over its snooze cap: a failed attempt
+    capped as materialized (
+      select f.*
+      from mcp_jobs_private.fail_locked(
+        array(select h.job_id from held h where h.code is null and h.snoozes >= h.max_snoozes order by h.ord),
+        array(select format('snoozed %s times (max_snoozes), then: %s', h.snoozes, coalesce(h.reason, 'snoozed again'))
+              from held h where h.code is null and h.snoozes >= h.max_snoozes order by h.ord),
+        null, null, 'failed') f
+    ),
+    snoozed as (
+      update mcp_jobs.jobs j
+      set status = 'queued', scheduled_at = h.until, attempts = j.attempts - 1, snoozes = j.snoozes + 1,
+          worker_id = null, lease_expires_at = null, updated_at = now()
+      from held h
+      where j.id = any (array(select h2.job_id from held h2 where h2.code is null and h2.snoozes < h2.max_snoozes))
+        and h.job_id = j.id
+      returning j.id, j.scheduled_at, j.snoozes, j.queue, j.job_type, j.priority
+    ),
+    runs as (
+      insert into mcp_jobs.job_runs (id, job_id, attempt, worker_id, status, started_at, finished_at, duration_ms, error,
+                                     retry_at)
+      select h.run_id, h.job_id, h.attempts, h.worker_id, 'snoozed', h.started_at, clock_timestamp(),
+             (extract(epoch from (clock_timestamp() - h.started_at)) * 1000)::integer, h.reason, h.until
+      from held h join snoozed s on s.id = h.job_id
+    ),
+    woken as (
+      select count(*) from (
+        select mcp_jobs_private.wake(s.id, s.queue, s.job_type, s.priority, 1) from snoozed s where s.scheduled_at <= now()
+        union all
+        select mcp_jobs_private.wake_freed(array(select distinct s.queue from snoozed s))
+      ) w
+    )
+    select h.ord, h.job_id, h.code is null, coalesce(c.status, case when s.id is not null then 'queued' end),
+           coalesce(c.next_attempt_at, s.scheduled_at), coalesce(s.snoozes, h.snoozes), h.code, h.message
+    from held h
+    left join snoozed s on s.id = h.job_id and h.code is null
+    left join capped c on c.job_id = h.job_id and h.code is null
+    cross join woken
+    order by h.ord;
+  perform mcp_jobs_private.settle_dependants(mcp_jobs_private.item_job_ids(p_jobs));
 end;
 $$;
 
@@ -692,6 +862,7 @@ begin
           from unnest(v_workers) as w),
          null, array_fill(0, array[cardinality(v_ids)]), 'lease_expired') f
   join mcp_jobs.jobs j on j.id = f.job_id;
+  perform mcp_jobs_private.settle_dependants(v_ids);
 end;
 $$;
 comment on function mcp_jobs.reap_expired_jobs(text, integer) is
@@ -850,6 +1021,58 @@ $$;
 comment on function mcp_jobs.heartbeat_job(uuid, text, integer, integer, text, uuid) is
   'Extends a held job''s lease to now() + p_lease_seconds (1-86400), optionally recording progress (0-100) and a '
   'message. Raises PT409 when the job is no longer held (cancelled, finished, re-claimed), so the worker can stop.';
+
+create or replace function mcp_jobs.snooze_jobs(p_jobs jsonb)
+returns table (
+  ordinal integer, job_id uuid, ok boolean, status text, scheduled_at timestamptz, snoozes integer,
+  error_code text, error_message text
+)
+language plpgsql volatile
+set search_path = ''
+as $$
+begin
+  perform mcp_jobs_private.check_batch(p_jobs, 'p_jobs');
+  return query select * from mcp_jobs_private.snooze(p_jobs, false);
+end;
+$$;
+comment on function mcp_jobs.snooze_jobs(jsonb) is
+  'Snoozes a batch [{job_id, run_id?, worker_id?, seconds? | until?, reason?}] of held jobs in one call; one row per '
+  'item, in order, as snooze_job describes.';
+
+create or replace function mcp_jobs.snooze_job(
+  p_job_id uuid,
+  p_worker_id text default null,
+  p_run_id uuid default null,
+  p_seconds integer default null,
+  p_until timestamptz default null,
+  p_reason text default null,
+  out job_id uuid,
+  out status text,
+  out scheduled_at timestamptz,
+  out snoozes integer
+)
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  r record;
+begin
+  select * into r from mcp_jobs_private.snooze(jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+    'job_id', p_job_id, 'worker_id', p_worker_id, 'run_id', p_run_id, 'seconds', p_seconds, 'until', p_until,
+    'reason', p_reason))), true);
+  if not r.ok then
+    perform mcp_jobs_private.raise(r.error_code, r.error_message);
+  end if;
+  job_id := r.job_id;
+  status := r.status;
+  scheduled_at := r.scheduled_at;
+  snoozes := r.snoozes;
+end;
+$$;
+comment on function mcp_jobs.snooze_job(uuid, text, uuid, integer, timestamptz, text) is
+  'Puts a held job back to queued for p_seconds (0-2592000) or until p_until, without counting the attempt (a 429 '
+  'with Retry-After, an upstream not ready yet); the run ends as snoozed with p_reason. After max_snoozes snoozes '
+  '(default 100) it counts as a failed attempt instead: status shows what happened. Holder checks as complete_job.';
 
 create or replace function mcp_jobs.log_job_events(p_events jsonb)
 returns table (ordinal integer, job_id uuid, ok boolean, event_id bigint, error_code text, error_message text)

@@ -3,6 +3,11 @@
 -- What changes for callers:
 -- * New: set_queue_limits(p_queue, p_max_running, p_rate_limit, p_rate_window_seconds, p_group_max_running,
 --   p_group_rate_limit) sets all of a queue's limits at once (null removes one) and returns its settings row.
+-- * New: get_job_results(p_job_ids) (what an aggregating job reads of the jobs it waited for); get_job shows a job's
+--   dependencies and dependants; get_queue_stats counts waiting jobs; list_jobs filters by status waiting; cancel_job
+--   cancels waiting jobs and the jobs waiting for a cancelled one.
+-- * get_job derives the lifecycle events from the job's rows (see the tables file); the running run comes from the
+--   job row.
 -- * get_queue_stats gets the limits and, per queue, started_in_window (run starts in the current rate window) and
 --   waiting_on_limit (due jobs that a claim could not start now because of a limit).
 -- * requeue_dead_letter of a job that cleanup removed restores its priority, max_retries, retry_delay_seconds and
@@ -140,8 +145,8 @@ end;
 $$;
 
 -- history: a job's events, derived and stored, in order: enqueued (the job's created_at), per run started, its end
--- (completed, failed, lease_expired) and what followed (retry_scheduled, dead_lettered), and the stored events (logs,
--- progress, cancellations, requeues). Derived events have no id. Ties sort by the order things happen in.
+-- (completed, failed, lease_expired, snoozed) and what followed (retry_scheduled, dead_lettered), and the stored events
+-- (logs, progress, cancellations, requeues). Derived events have no id. Ties sort by the order things happen in.
 create or replace function mcp_jobs_private.history(p_job_id uuid)
 returns table (
   id bigint, job_id uuid, run_id uuid, event_type text, message text, data jsonb, created_at timestamptz, step integer
@@ -172,6 +177,9 @@ begin
                                     then 'lease_expired' else 'failed' end,
          r.error, case when r.status <> 'completed' then jsonb_build_object('attempt', r.attempt) end, r.finished_at, 3
   from runs r where r.status in ('completed', 'failed', 'lease_expired')
+  union all
+  select null, p_job_id, r.id, 'snoozed', r.error, jsonb_build_object('until', r.retry_at), r.finished_at, 3
+  from runs r where r.status = 'snoozed'
   union all
   select null, p_job_id, r.id, 'retry_scheduled', format('retry at %s', r.retry_at),
          jsonb_build_object('next_attempt_at', r.retry_at), r.finished_at, 4
@@ -221,14 +229,22 @@ begin
     'events', coalesce((
       select jsonb_agg(to_jsonb(e) - 'step' order by e.created_at, e.step, e.id)
       from (select * from mcp_jobs_private.history(p_job_id) h
-            order by h.created_at, h.step, h.id limit p_event_limit) e), '[]'::jsonb));
+            order by h.created_at, h.step, h.id limit p_event_limit) e), '[]'::jsonb),
+    'dependencies', coalesce((
+      select jsonb_agg(jsonb_build_object('job_id', d.depends_on, 'status', j.status) order by d.depends_on)
+      from mcp_jobs.job_dependencies d left join mcp_jobs.jobs j on j.id = d.depends_on
+      where d.job_id = p_job_id), '[]'::jsonb),
+    'dependants', coalesce((
+      select jsonb_agg(jsonb_build_object('job_id', d.job_id, 'status', j.status) order by d.job_id)
+      from mcp_jobs.job_dependencies d join mcp_jobs.jobs j on j.id = d.job_id
+      where d.depends_on = p_job_id), '[]'::jsonb));
 end;
 $$;
 comment on function mcp_jobs.get_job(uuid, integer) is
-  'Returns {job, runs: [...], events: [...]} for one job: runs by attempt (the running run too), events oldest first, '
-  'at most p_event_limit (0-10000): enqueued, started, progress, log, completed, failed, retry_scheduled, '
-  'dead_lettered, lease_expired, cancelled, requeued (the lifecycle ones, derived from the job''s rows, have no id). '
-  'PT404 when unknown.';
+  'Returns {job, runs, events, dependencies, dependants} for one job: runs by attempt (the running run too), events '
+  'oldest first, at most p_event_limit (0-10000): enqueued, started, progress, log, completed, failed, snoozed, '
+  'retry_scheduled, dead_lettered, lease_expired, cancelled, requeued (the lifecycle ones, derived from the job''s '
+  'rows, have no id); the jobs it waits for and the jobs waiting for it, with their status. PT404 when unknown.';
 
 create or replace function mcp_jobs.list_jobs(
   p_queue text default null,
@@ -247,8 +263,8 @@ declare
   v_source text := nullif(btrim(p_source), '');
   v_job_type text := nullif(btrim(p_job_type), '');
 begin
-  if p_status is not null and p_status not in ('queued', 'running', 'completed', 'failed', 'cancelled') then
-    raise exception 'p_status must be one of queued, running, completed, failed, cancelled; got %',
+  if p_status is not null and p_status not in ('waiting', 'queued', 'running', 'completed', 'failed', 'cancelled') then
+    raise exception 'p_status must be one of waiting, queued, running, completed, failed, cancelled; got %',
       mcp_jobs_private.shown(to_jsonb(p_status)) using errcode = '22023';
   end if;
   perform mcp_jobs_private.int_arg(p_limit, 'p_limit', 1, 1000);
@@ -331,8 +347,8 @@ declare
   v_job mcp_jobs.jobs := mcp_jobs_private.job_or_404(p_job_id);
   v_was_running boolean := v_job.status = 'running';
 begin
-  if v_job.status not in ('queued', 'running') then
-    raise exception 'job % is already %: only queued or running jobs can be cancelled', p_job_id, v_job.status
+  if v_job.status not in ('waiting', 'queued', 'running') then
+    raise exception 'job % is already %: only waiting, queued or running jobs can be cancelled', p_job_id, v_job.status
       using errcode = 'PT409';
   end if;
   if v_was_running then
@@ -350,12 +366,14 @@ begin
   if v_was_running then
     perform mcp_jobs_private.wake_freed(array[v_job.queue]);
   end if;
+  perform mcp_jobs_private.settle_dependants(array[p_job_id]);
   return v_job;
 end;
 $$;
 comment on function mcp_jobs.cancel_job(uuid, text) is
-  'Cancels a queued or running job (a running job''s worker learns it at its next heartbeat or complete/fail, which '
-  'then fail with PT409). PT409 for a job that already finished; PT404 when unknown.';
+  'Cancels a waiting, queued or running job (a running job''s worker learns it at its next heartbeat or complete/fail, '
+  'which then fail with PT409); the jobs waiting for it are cancelled too. PT409 for a job that already finished; '
+  'PT404 when unknown.';
 
 create or replace function mcp_jobs.retry_job(p_job_id uuid, p_reset_attempts boolean default true)
 returns mcp_jobs.jobs
@@ -366,7 +384,8 @@ declare
   v_job mcp_jobs.jobs := mcp_jobs_private.job_or_404(p_job_id);
 begin
   if v_job.status not in ('failed', 'cancelled', 'queued') then
-    raise exception 'job % is %: only failed, cancelled or queued jobs can be retried', p_job_id, v_job.status
+    raise exception 'job % is %: only failed, cancelled or queued jobs can be retried%', p_job_id, v_job.status,
+      case when v_job.status = 'waiting' then ' (it waits for the jobs it depends on: see get_job)' else '' end
       using errcode = 'PT409';
   end if;
   update mcp_jobs.jobs j
@@ -387,6 +406,26 @@ $$;
 comment on function mcp_jobs.retry_job(uuid, boolean) is
   'Makes a failed, cancelled or waiting (queued) job due now. p_reset_attempts (default true) gives a finished job its '
   'full retries again. Resolves its open dead letters. PT409 for running or completed jobs.';
+
+create or replace function mcp_jobs.get_job_results(p_job_ids uuid[])
+returns table (job_id uuid, status text, result jsonb, error text, finished_at timestamptz)
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  if p_job_ids is null or cardinality(p_job_ids) > 10000 then
+    raise exception 'p_job_ids must be an array of at most 10000 job ids (UUIDs)' using errcode = '22023';
+  end if;
+  return query
+  select i.id, j.status, j.result, j.error, j.finished_at
+  from unnest(p_job_ids) with ordinality as i (id, ord)
+  left join mcp_jobs.jobs j on j.id = i.id
+  order by i.ord;
+end;
+$$;
+comment on function mcp_jobs.get_job_results(uuid[]) is
+  'The status, result, error and finish time of each given job (at most 10000), one row per id in order (status null '
+  'for an unknown id): e.g. for a job that aggregates the jobs it depended on.';
 
 -- ============================================================================================================
 -- API: dead letters
@@ -652,7 +691,7 @@ create or replace function mcp_jobs.get_queue_stats(
   success_rate_pct numeric, avg_duration_ms numeric, p95_duration_ms numeric,
   processing_enabled boolean, paused_reason text,
   max_running integer, rate_limit integer, rate_window_seconds integer, group_max_running integer,
-  group_rate_limit integer, started_in_window bigint, waiting_on_limit bigint
+  group_rate_limit integer, started_in_window bigint, waiting_on_limit bigint, waiting bigint
 )
 language plpgsql stable
 set search_path = ''
@@ -682,6 +721,7 @@ begin
            count(*) filter (where j.status = 'completed') as completed,
            count(*) filter (where j.status = 'failed') as failed,
            count(*) filter (where j.status = 'cancelled') as cancelled,
+           count(*) filter (where j.status = 'waiting') as waiting,
            min(j.scheduled_at) filter (where j.status = 'queued' and j.scheduled_at <= now()) as oldest_due
     from mcp_jobs.jobs j
     where v_queue is null or j.queue = v_queue
@@ -746,7 +786,8 @@ begin
          coalesce(s.processing_enabled, true), s.paused_reason,
          s.max_running, s.rate_limit, s.rate_window_seconds, s.group_max_running, s.group_rate_limit,
          l.started_in_window,
-         case when l.queue is not null then greatest(coalesce(c.due, 0) - coalesce(st.n, 0), 0) else 0 end
+         case when l.queue is not null then greatest(coalesce(c.due, 0) - coalesce(st.n, 0), 0) else 0 end,
+         coalesce(c.waiting, 0)
   from queues q
   left join counts c on c.queue = q.q
   left join windowed w on w.queue = q.q
@@ -761,7 +802,8 @@ comment on function mcp_jobs.get_queue_stats(text, integer, integer) is
   'One row per queue (or just p_queue): jobs by status, due/scheduled split, oldest due job''s age, running jobs older '
   'than p_stuck_after_minutes, unresolved dead letters; over the last p_window_hours the finished counts, success rate '
   'and average/p95 run duration of completed jobs; the pause switch; the limits, run starts in the current rate '
-  'window, and waiting_on_limit: due jobs a claim could not start now because of a limit.';
+  'window, waiting_on_limit: due jobs a claim could not start now because of a limit, and waiting: jobs waiting for '
+  'the jobs they depend on.';
 
 -- ============================================================================================================
 -- API: maintenance

@@ -41,7 +41,7 @@ describe.each(TRANSPORTS)('Job Queue over %s', (transport) => {
 		const cancelled = await runNode(conn, 'jobQueue', { resource: 'job', operation: 'cancel', jobId: byId(id), reason: 'not needed' });
 		expect(cancelled.outputOf('Node')[0].json).toMatchObject({ id, status: 'cancelled', error: 'not needed' });
 		const again = await runNode(conn, 'jobQueue', { resource: 'job', operation: 'cancel', jobId: byId(id) });
-		expect(again.errorOf('Node')?.message).toBe(`job ${id} is already cancelled: only queued or running jobs can be cancelled`);
+		expect(again.errorOf('Node')?.message).toBe(`job ${id} is already cancelled: only waiting, queued or running jobs can be cancelled`);
 		const retried = await runNode(conn, 'jobQueue', { resource: 'job', operation: 'retry', jobId: byId(id) });
 		expect(retried.outputOf('Node')[0].json).toMatchObject({ id, status: 'queued', attempts: 0 });
 	});
@@ -67,7 +67,7 @@ describe.each(TRANSPORTS)('Job Queue over %s', (transport) => {
 		expect(Object.keys(ok[0].json)).not.toContain('ordinal');
 		const errors = result.outputOf('Node', 1);
 		expect(paired(errors)).toEqual([{ item: 1 }]);
-		expect(errors[0].json.error).toBe(`job ${ids[1]} is already cancelled: only queued or running jobs can be cancelled`);
+		expect(errors[0].json.error).toBe(`job ${ids[1]} is already cancelled: only waiting, queued or running jobs can be cancelled`);
 	});
 
 	it('without Continue On Fail, an unknown job stops the node with a message naming it', async () => {

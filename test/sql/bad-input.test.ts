@@ -131,7 +131,7 @@ const cases: Case[] = [
 	// numbers in JSON, by the one rule, echoing at most 100 characters of the value
 	['enqueue_jobs priority "1" and 200,000 zeros', `select * from mcp_jobs.enqueue_jobs(jsonb_build_array(jsonb_build_object('source', 's', 'job_type', 't', 'priority', '1' || repeat('0', 200000))))`, [], '22023', /^p_jobs\[0\]\.priority must be a whole number from 0 to 1000000, got "10{98}… \(200003 characters\)$/],
 	['enqueue_jobs unknown field', `select * from mcp_jobs.enqueue_jobs('[{"source":"s","job_type":"t","scheduledAt":"2099-01-01T00:00:00Z"}]')`, [], '22023', /^p_jobs\[0\] has unknown field\(s\) "scheduledAt"; known fields: /],
-	['list_jobs 1 MB status', `select * from mcp_jobs.list_jobs(p_status => repeat('x', 1000000))`, [], '22023', /^p_status must be one of queued, running, completed, failed, cancelled; got "x{99}… \(1000002 characters\)$/],
+	['list_jobs 1 MB status', `select * from mcp_jobs.list_jobs(p_status => repeat('x', 1000000))`, [], '22023', /^p_status must be one of waiting, queued, running, completed, failed, cancelled; got "x{99}… \(1000002 characters\)$/],
 	// ranges of typed arguments (0.1.0: silently clamped, returned nothing, or leaked an internal 22008)
 	['reap_expired_jobs p_limit 0', `select * from mcp_jobs.reap_expired_jobs(p_limit => 0)`, [], '22023', /^p_limit must be a whole number from 1 to 10000, got 0/],
 	['reap_expired_jobs p_limit -1', `select * from mcp_jobs.reap_expired_jobs(p_limit => -1)`, [], '22023', /^p_limit must be a whole number from 1 to 10000, got -1/],
