@@ -8,10 +8,10 @@ import {
 import type { JobsClient } from '../shared/client';
 import { getJobsClient } from '../shared/credentials';
 import { credentialTest, JOBS_ICON } from '../shared/nodeDescription';
-import { integerParameter, jobIdParameter, jsonObjectParameter, runIdParameter, textParameter } from '../shared/parameters';
+import { integerParameter, isoDate, jobIdParameter, jsonObjectParameter, runIdParameter, textParameter } from '../shared/parameters';
 import { runBatch } from '../shared/runBatch';
 
-type Operation = 'complete' | 'fail' | 'progress' | 'log';
+type Operation = 'complete' | 'fail' | 'snooze' | 'progress' | 'log';
 
 const show = (...operation: Operation[]) => ({ show: { operation } });
 
@@ -23,7 +23,7 @@ export class CompleteFailJob implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] }}',
-		description: 'Finish claimed jobs (complete or fail with retry), report progress or log events; all items in one call',
+		description: 'Finish claimed jobs (complete, fail with retry, or snooze), report progress or log events; all items in one call',
 		defaults: { name: 'Complete Job' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -43,13 +43,20 @@ export class CompleteFailJob implements INodeType {
 						action: 'Fail a job',
 						description: 'Record the error; retry later with backoff or move to the dead letter queue',
 					},
+					{ name: 'Log Event', value: 'log', action: 'Log an event on a job', description: 'Add a line to the job history' },
 					{
 						name: 'Report Progress',
 						value: 'progress',
 						action: 'Report progress of a job',
 						description: 'Extend the lease and record progress, for long jobs',
 					},
-					{ name: 'Log Event', value: 'log', action: 'Log an event on a job', description: 'Add a line to the job history' },
+					{
+						name: 'Snooze',
+						value: 'snooze',
+						action: 'Snooze a job',
+						description:
+							'Put the job back in the queue until later without counting an attempt, e.g. after HTTP 429 with Retry-After',
+					},
 				],
 				default: 'complete',
 			},
@@ -76,7 +83,7 @@ export class CompleteFailJob implements INodeType {
 				name: 'workerId',
 				type: 'string',
 				default: '',
-				displayOptions: show('complete', 'fail', 'progress'),
+				displayOptions: show('complete', 'fail', 'snooze', 'progress'),
 				description:
 					'If set, only succeed when this worker still holds the job (protects against finishing a job another worker re-claimed after a lost lease)',
 			},
@@ -111,6 +118,32 @@ export class CompleteFailJob implements INodeType {
 				default: 0,
 				displayOptions: show('fail'),
 				description: 'Wait exactly this long before the retry; 0 uses exponential backoff',
+			},
+			{
+				displayName: 'Snooze Seconds',
+				name: 'snoozeSeconds',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 2_592_000 },
+				default: 60,
+				displayOptions: show('snooze'),
+				description: 'Run the job again this many seconds from now, e.g. what the Retry-After header of a 429 response says',
+			},
+			{
+				displayName: 'Snooze Until',
+				name: 'snoozeUntil',
+				type: 'dateTime',
+				default: '',
+				displayOptions: show('snooze'),
+				description: 'Run the job again at this time instead (when set, Snooze Seconds is ignored)',
+			},
+			{
+				displayName: 'Reason',
+				name: 'snoozeReason',
+				type: 'string',
+				default: '',
+				displayOptions: show('snooze'),
+				placeholder: 'e.g. rate limited by the CRM',
+				description: "Why, shown in the job's history",
 			},
 			{
 				displayName: 'Progress (%)',
@@ -178,6 +211,12 @@ const operations: Record<Operation, Execute> = {
 				retry_delay_seconds: delay > 0 ? delay : undefined,
 			};
 		}),
+	snooze: async (ctx, client, items) =>
+		await runBatch(ctx, client, 'snooze_jobs', items, (i) => ({
+			...heldJob(ctx, i),
+			...snoozeTime(ctx, i),
+			reason: textParameter(ctx, 'snoozeReason', i),
+		})),
 	progress: async (ctx, client, items) =>
 		await runBatch(ctx, client, 'heartbeat_jobs', items, (i) => ({
 			...heldJob(ctx, i),
@@ -193,6 +232,13 @@ const operations: Record<Operation, Execute> = {
 			data: jsonObjectParameter(ctx, 'data', 'Data', i),
 		})),
 };
+
+/** Snooze Until when set, else Snooze Seconds. */
+function snoozeTime(ctx: IExecuteFunctions, i: number): { until: string } | { seconds: number } {
+	const until = textParameter(ctx, 'snoozeUntil', i);
+	if (!until) return { seconds: integerParameter(ctx, 'snoozeSeconds', 'Snooze Seconds', i, 0, 2_592_000, 60) };
+	return { until: isoDate(ctx.getNode(), 'Snooze Until', until, i, ', or clear it and set Snooze Seconds') };
+}
 
 /** The job an item completes, fails or reports on, and (if set) the run and the worker that must still hold it. */
 function heldJob(ctx: IExecuteFunctions, i: number): { job_id: string; run_id?: string; worker_id?: string } {

@@ -1,7 +1,5 @@
 import {
 	NodeConnectionTypes,
-	NodeOperationError,
-	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -10,9 +8,8 @@ import {
 import { getJobsClient } from '../shared/credentials';
 import { credentialTest, JOBS_ICON } from '../shared/nodeDescription';
 import { queueField } from '../shared/descriptions';
-import { integerParameter, jsonObjectParameter, requiredTextParameter } from '../shared/parameters';
 import { runBatch } from '../shared/runBatch';
-import type { EnqueueItem } from '../shared/transport/functions';
+import { jobSpec } from './jobSpec';
 
 export class EnqueueJob implements INodeType {
 	description: INodeTypeDescription = {
@@ -80,12 +77,61 @@ export class EnqueueJob implements INodeType {
 				default: {},
 				options: [
 					{
+						displayName: 'Dedupe Window Seconds',
+						name: 'dedupeSeconds',
+						type: 'number',
+						typeOptions: { minValue: 1, maxValue: 31_536_000 },
+						default: 60,
+						displayOptions: { show: { dedupeMode: ['window'] } },
+						description: 'How long the first job holds its Idempotency Key',
+					},
+					{
+						displayName: 'Deduplication',
+						name: 'dedupeMode',
+						type: 'options',
+						options: [
+							{
+								name: 'Forever',
+								value: 'forever',
+								description: 'The first job with the key wins; enqueueing the key again returns that job until cleanup deletes it',
+							},
+							{
+								name: 'While Active',
+								value: 'while_active',
+								description:
+									'The key blocks only while its job is waiting, queued or running; once that job has finished, the key adds a new job',
+							},
+							{
+								name: 'Window (Throttle)',
+								value: 'window',
+								description: 'The first job wins for Dedupe Window Seconds after it was enqueued; then the key adds a new job',
+							},
+							{
+								name: 'Replace (Debounce)',
+								value: 'replace',
+								description:
+									'While the job holding the key is still queued, enqueueing the key again replaces its payload and run time (same job, replaced = true). A job already running is left alone and a new one is queued after it.',
+							},
+						],
+						default: 'forever',
+						description: 'What enqueueing an Idempotency Key that is already in the queue does',
+					},
+					{
 						displayName: 'Delay Seconds',
 						name: 'delaySeconds',
 						type: 'number',
 						typeOptions: { minValue: 0 },
 						default: 0,
 						description: 'Do not run before this many seconds from now (ignored when Run At is set)',
+					},
+					{
+						displayName: 'Depends On',
+						name: 'dependsOn',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. {{ $json.childJobIds }}',
+						description:
+							'IDs of jobs this job waits for (a list, or separated by commas). It is not claimed until all of them completed, and it is cancelled if one of them ends in the dead letter queue or is cancelled.',
 					},
 					{
 						displayName: 'Group Key',
@@ -111,6 +157,14 @@ export class EnqueueJob implements INodeType {
 						typeOptions: { minValue: 0 },
 						default: 3,
 						description: 'Retries after the first attempt fails; then the job goes to the dead letter queue',
+					},
+					{
+						displayName: 'Max Snoozes',
+						name: 'maxSnoozes',
+						type: 'number',
+						typeOptions: { minValue: 0, maxValue: 100_000 },
+						default: 100,
+						description: 'How often the job may be snoozed (e.g. on HTTP 429) before a snooze counts as a failed attempt',
 					},
 					{ ...queueField },
 					{
@@ -140,44 +194,4 @@ export class EnqueueJob implements INodeType {
 		const { client } = await getJobsClient(this);
 		return [await runBatch(this, client, 'enqueue_jobs', items, (i) => jobSpec(this, items, i))];
 	}
-}
-
-function jobSpec(ctx: IExecuteFunctions, items: INodeExecutionData[], i: number): EnqueueItem {
-	const jobType = requiredTextParameter(
-		ctx,
-		'jobType',
-		'Job Type',
-		i,
-		'Set Job Type to what the worker should do, e.g. send_email (an expression like {{ $json.type }} works).',
-	);
-	const source = requiredTextParameter(ctx, 'source', 'Source', i, 'Set Source, e.g. n8n.');
-	const payload =
-		ctx.getNodeParameter('payloadSource', i) === 'json'
-			? jsonObjectParameter(ctx, 'payload', 'Payload JSON', i)
-			: items[i].json;
-	const options = ctx.getNodeParameter('options', i, {}) as IDataObject;
-	const spec: EnqueueItem = {
-		source,
-		job_type: jobType,
-		payload,
-		priority: integerParameter(ctx, 'priority', 'Priority', i, 0, 1_000_000, 5),
-		queue: (options.queue as string) || 'default',
-	};
-	if (options.runAt) {
-		const at = new Date(options.runAt as string);
-		if (Number.isNaN(at.getTime())) {
-			throw new NodeOperationError(ctx.getNode(), `Run At "${options.runAt}" is not a date`, {
-				itemIndex: i,
-				description: 'Use an ISO date like 2026-02-01T00:00:00Z.',
-			});
-		}
-		spec.scheduled_at = at.toISOString();
-	} else if (options.delaySeconds) {
-		spec.scheduled_at = new Date(Date.now() + Number(options.delaySeconds) * 1000).toISOString();
-	}
-	if (options.maxRetries !== undefined) spec.max_retries = options.maxRetries as number;
-	if (options.retryDelaySeconds !== undefined) spec.retry_delay_seconds = options.retryDelaySeconds as number;
-	if (options.idempotencyKey) spec.idempotency_key = String(options.idempotencyKey);
-	if (options.groupKey) spec.group_key = String(options.groupKey);
-	return spec;
 }

@@ -1,8 +1,8 @@
 import { sleep, type IRun, type ITriggerFunctions } from 'n8n-workflow';
 import { claimJobs } from '../shared/claimJobs';
 import type { JobsClient } from '../shared/client';
-import type { CompleteItem, FailItem } from '../shared/transport/functions';
-import type { CompleteRow, FailRow, JobRow } from '../shared/transport/rows';
+import type { CompleteItem, FailItem, SnoozeItem } from '../shared/transport/functions';
+import type { CompleteRow, FailRow, JobRow, SnoozeRow } from '../shared/transport/rows';
 import { outcomeOf, type Outcome } from './outcome';
 import type { CycleOutcome } from './scheduler';
 import type { TriggerSettings } from './settings';
@@ -18,17 +18,20 @@ interface Running {
 	superseded: boolean;
 }
 
-/** An execution's end that finishes its job: complete (success) or fail (error). */
+type FinishRow = CompleteRow | FailRow | SnoozeRow;
+
+/** An execution's end that finishes its job: complete (success), fail (error) or snooze (HTTP 429). */
 type Finished = Exclude<Outcome, { kind: 'unknown' }>;
 
 /** A finish waiting for the next complete_jobs / fail_jobs batch. */
 interface QueuedFinish {
 	entry: Running;
 	outcome: Finished;
-	resolve(row: CompleteRow | FailRow | undefined): void;
+	resolve(row: FinishRow | undefined): void;
 	reject(error: unknown): void;
 }
 
+const VERBS: Record<Finished['kind'], string> = { success: 'complete', error: 'fail', snooze: 'snooze' };
 const FINISH_ATTEMPTS = 4;
 /** What untilTimeout() returns when an execution's end did not arrive in time. */
 const TIMED_OUT = Symbol('timed out');
@@ -184,7 +187,7 @@ export class ClaimRunner {
 			);
 			return;
 		}
-		const outcome = outcomeOf(run, rejection);
+		const outcome = outcomeOf(run, rejection, this.settings);
 		if (outcome.kind === 'unknown') {
 			this.ctx.logger.warn(`Job Trigger: job ${entry.jobId} was not finished: ${outcome.reason}`);
 			return;
@@ -211,7 +214,7 @@ export class ClaimRunner {
 	}
 
 	private async finish(entry: Running, outcome: Finished): Promise<void> {
-		const verb = outcome.kind === 'success' ? 'complete' : 'fail';
+		const verb = VERBS[outcome.kind];
 		for (let attempt = 1; ; attempt++) {
 			try {
 				const row = await this.queueFinish(entry, outcome);
@@ -235,9 +238,9 @@ export class ClaimRunner {
 
 	/**
 	 * Finishes a job in the next batch: every finish queued while the lane is busy goes out together, in one
-	 * complete_jobs and one fail_jobs call. Resolves with the job's row (undefined when superseded).
+	 * complete_jobs, one fail_jobs and one snooze_jobs call. Resolves with the job's row (undefined when superseded).
 	 */
-	private queueFinish(entry: Running, outcome: Finished): Promise<CompleteRow | FailRow | undefined> {
+	private queueFinish(entry: Running, outcome: Finished): Promise<FinishRow | undefined> {
 		return new Promise((resolve, reject) => {
 			this.finishQueue.push({ entry, outcome, resolve, reject });
 			if (this.finishFlushQueued) return;
@@ -259,7 +262,7 @@ export class ClaimRunner {
 			if (f.entry.superseded) f.resolve(undefined);
 			return !f.entry.superseded;
 		});
-		const send = async (finishes: QueuedFinish[], call: () => Promise<Array<CompleteRow | FailRow>>) => {
+		const send = async <Row extends FinishRow>(finishes: QueuedFinish[], call: () => Promise<Row[]>) => {
 			if (!finishes.length) return;
 			try {
 				const rows = await call();
@@ -268,22 +271,30 @@ export class ClaimRunner {
 				for (const f of finishes) f.reject(error);
 			}
 		};
-		const completes: QueuedFinish[] = [];
-		const completeItems: CompleteItem[] = [];
-		const fails: QueuedFinish[] = [];
-		const failItems: FailItem[] = [];
-		for (const finish of live) {
-			const { entry, outcome } = finish;
-			if (outcome.kind === 'success') {
-				completes.push(finish);
-				completeItems.push({ job_id: entry.jobId, run_id: entry.runId, worker_id: workerId, result: outcome.result });
-			} else {
-				fails.push(finish);
-				failItems.push({ job_id: entry.jobId, run_id: entry.runId, worker_id: workerId, error: outcome.message });
-			}
-		}
-		await send(completes, () => this.client.callBatch('complete_jobs', completeItems));
-		await send(fails, () => this.client.callBatch('fail_jobs', failItems));
+		const held = ({ entry }: QueuedFinish) => ({ job_id: entry.jobId, run_id: entry.runId, worker_id: workerId });
+		const ofKind = <K extends Finished['kind']>(kind: K) =>
+			live.filter((f): f is QueuedFinish & { outcome: Extract<Finished, { kind: K }> } => f.outcome.kind === kind);
+		const completes = ofKind('success');
+		const fails = ofKind('error');
+		const snoozes = ofKind('snooze');
+		await send(completes, () =>
+			this.client.callBatch(
+				'complete_jobs',
+				completes.map((f): CompleteItem => ({ ...held(f), result: f.outcome.result })),
+			),
+		);
+		await send(fails, () =>
+			this.client.callBatch(
+				'fail_jobs',
+				fails.map((f): FailItem => ({ ...held(f), error: f.outcome.message })),
+			),
+		);
+		await send(snoozes, () =>
+			this.client.callBatch(
+				'snooze_jobs',
+				snoozes.map((f): SnoozeItem => ({ ...held(f), seconds: f.outcome.seconds, reason: f.outcome.reason })),
+			),
+		);
 	}
 
 	/** Renews the leases of all running jobs in one call; a job reported not held is no longer renewed. */

@@ -2,6 +2,8 @@ import type { INodeProperties } from 'n8n-workflow';
 import { jobTypesField, leaseSecondsField, queueField, workerIdField } from '../shared/descriptions';
 
 const claimMode = { show: { mode: ['claimAndRun'] } };
+/** An option of the Options collection that matters only when the trigger finishes the jobs itself. */
+const completeOrFail = { show: { '/mode': ['claimAndRun'], '/onExecutionEnd': ['completeOrFail'] } };
 
 export const properties: INodeProperties[] = [
 	{
@@ -80,14 +82,6 @@ export const properties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
-				displayName: 'Instant Wake-Ups (LISTEN)',
-				name: 'listen',
-				type: 'boolean',
-				default: true,
-				description:
-					"Whether to LISTEN for new jobs on the credential's Postgres connection string (for Supabase API: its optional Database Connection String), so the workflow starts within milliseconds. Polling continues either way.",
-			},
-			{
 				displayName: 'Execution Timeout (Seconds)',
 				name: 'executionTimeoutSeconds',
 				type: 'number',
@@ -98,6 +92,23 @@ export const properties: INodeProperties[] = [
 				displayOptions: { show: { '/mode': ['claimAndRun'] } },
 			},
 			{
+				displayName: 'Honour Retry-After',
+				name: 'honourRetryAfter',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether an execution that fails with HTTP 429 Too Many Requests snoozes its job (back to the queue without counting an attempt) instead of failing it: for the Retry-After the response named, else for Snooze Without Retry-After',
+				displayOptions: completeOrFail,
+			},
+			{
+				displayName: 'Instant Wake-Ups (LISTEN)',
+				name: 'listen',
+				type: 'boolean',
+				default: true,
+				description:
+					"Whether to LISTEN for new jobs on the credential's Postgres connection string (for Supabase API: its optional Database Connection String), so the workflow starts within milliseconds. Polling continues either way.",
+			},
+			{
 				displayName: 'Poll Interval (Seconds)',
 				name: 'pollIntervalSeconds',
 				type: 'number',
@@ -105,6 +116,38 @@ export const properties: INodeProperties[] = [
 				default: 5,
 				description:
 					'How often to check the queue besides wake-ups: the only wake-up without a LISTEN connection, and the safety net for wake-ups missed while disconnected',
+			},
+			{
+				displayName: 'Result',
+				name: 'result',
+				type: 'options',
+				options: [
+					{
+						name: 'Last Node Output',
+						value: 'lastNode',
+						description:
+							"The JSON of the last node's output items: one item as it is, several as {items: [...]}; larger than 256 kB stored truncated. In queue mode n8n does not pass the output to the trigger: the execution summary is stored.",
+					},
+					{
+						name: 'Execution Summary',
+						value: 'summary',
+						description: '{executionStatus, finishedAt}',
+					},
+					{ name: 'None', value: 'none', description: 'An empty object' },
+				],
+				default: 'lastNode',
+				description: 'What to store as the result of a job whose execution succeeded',
+				displayOptions: completeOrFail,
+			},
+			{
+				displayName: 'Snooze Without Retry-After (Seconds)',
+				name: 'retryAfterFallbackSeconds',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 2_592_000 },
+				default: 60,
+				description:
+					'With Honour Retry-After: how long to snooze a job after HTTP 429 when the error does not say how long to wait. n8n keeps neither the Retry-After header nor the body of an HTTP Request node error; to honour the header exactly, see the README (Snooze on HTTP 429).',
+				displayOptions: completeOrFail,
 			},
 			{
 				displayName: 'Wait on Deactivation (Seconds)',

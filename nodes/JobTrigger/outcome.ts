@@ -1,16 +1,30 @@
 import type { IDataObject, IRun } from 'n8n-workflow';
+import { tooManyRequests } from './rateLimit';
+import { jobResult, type ResultMode } from './result';
 
 /** How an execution ended, as far as its job is concerned. */
 export type Outcome =
 	| { kind: 'success'; result: IDataObject }
 	| { kind: 'error'; message: string }
+	| { kind: 'snooze'; seconds: number; reason: string }
 	| { kind: 'unknown'; reason: string };
 
+/** The On Execution End options that shape an outcome. */
+export interface OutcomeOptions {
+	result: ResultMode;
+	/** Snooze a job whose execution failed with HTTP 429, for its Retry-After (else retryAfterFallbackSeconds). */
+	honourRetryAfter: boolean;
+	retryAfterFallbackSeconds: number;
+}
+
+/** The longest snooze snooze_jobs takes (30 days). */
+const MAX_SNOOZE_SECONDS = 2_592_000;
+
 /**
- * Reads the IRun n8n settles an emit's donePromise with. Only `status` and `data.resultData.error` are used:
- * in queue mode the main instance gets the IRun from the worker with an empty runData.
+ * Reads the IRun n8n settles an emit's donePromise with. In queue mode the main instance gets the IRun from the
+ * worker with an empty runData (see result.ts); status and data.resultData.error are there in both modes.
  */
-export function outcomeOf(run: IRun | undefined, rejection?: unknown): Outcome {
+export function outcomeOf(run: IRun | undefined, rejection: unknown, options: OutcomeOptions): Outcome {
 	if (rejection !== undefined) {
 		return { kind: 'error', message: messageOf(rejection) ?? 'the execution was stopped before it finished' };
 	}
@@ -20,7 +34,15 @@ export function outcomeOf(run: IRun | undefined, rejection?: unknown): Outcome {
 	const error = run.data?.resultData?.error;
 	const status = run.status;
 	if (error || status === 'error' || status === 'crashed' || status === 'canceled') {
-		return { kind: 'error', message: messageOf(error) ?? `the execution ended with status "${status}"` };
+		const message = messageOf(error) ?? `the execution ended with status "${status}"`;
+		const limited = options.honourRetryAfter ? tooManyRequests(error) : undefined;
+		if (!limited) return { kind: 'error', message };
+		const given = limited.retryAfterSeconds;
+		return {
+			kind: 'snooze',
+			seconds: Math.min(given ?? options.retryAfterFallbackSeconds, MAX_SNOOZE_SECONDS),
+			reason: `HTTP 429 (${given === undefined ? 'no Retry-After' : `Retry-After ${given} s`}): ${message}`,
+		};
 	}
 	if (status === 'waiting') {
 		return {
@@ -33,7 +55,7 @@ export function outcomeOf(run: IRun | undefined, rejection?: unknown): Outcome {
 	if (status !== undefined && status !== 'success') {
 		return { kind: 'unknown', reason: `its execution ended with status "${status}"` };
 	}
-	return { kind: 'success', result: { executionStatus: status ?? 'success', finishedAt: isoDate(run.stoppedAt) } };
+	return { kind: 'success', result: jobResult(run, options.result) };
 }
 
 /** The message of an Error, or of a serialised one (a plain object, as in queue mode). */
@@ -44,9 +66,4 @@ function messageOf(error: unknown): string | undefined {
 		if (typeof message === 'string' && message) return message;
 	}
 	return undefined;
-}
-
-function isoDate(value: Date | string | undefined): string {
-	const date = value === undefined ? new Date() : new Date(value);
-	return Number.isNaN(date.getTime()) ? new Date().toISOString() : date.toISOString();
 }

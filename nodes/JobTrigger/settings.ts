@@ -1,9 +1,11 @@
 import type { IDataObject, ITriggerFunctions } from 'n8n-workflow';
 import { listParameter, wholeNumber } from '../shared/parameters';
 import { defaultWorkerId } from '../shared/workerId';
+import type { OutcomeOptions } from './outcome';
+import type { ResultMode } from './result';
 
 /** The Job Trigger's parameters, read and checked once at activation. */
-export interface TriggerSettings {
+export interface TriggerSettings extends OutcomeOptions {
 	mode: 'claimAndRun' | 'notify';
 	queue: string;
 	jobTypes: string[];
@@ -41,5 +43,17 @@ export function readSettings(ctx: ITriggerFunctions): TriggerSettings {
 		pollIntervalMs: integer('Poll Interval (Seconds)', options.pollIntervalSeconds ?? 5, 1, 3600) * 1000,
 		shutdownWaitMs: integer('Wait on Deactivation (Seconds)', options.shutdownWaitSeconds ?? 10, 0, 300) * 1000,
 		executionTimeoutMs: integer('Execution Timeout (Seconds)', options.executionTimeoutSeconds ?? 3600, 0, 604800) * 1000,
+		result: resultMode(options.result),
+		honourRetryAfter: options.honourRetryAfter !== false,
+		retryAfterFallbackSeconds: integer(
+			'Snooze Without Retry-After (Seconds)',
+			options.retryAfterFallbackSeconds ?? 60,
+			0,
+			2_592_000,
+		),
 	};
+}
+
+function resultMode(value: unknown): ResultMode {
+	return value === 'summary' || value === 'none' ? value : 'lastNode';
 }

@@ -66,6 +66,22 @@ export function jobIdParameter(ctx: IExecuteFunctions, name: string, itemIndex: 
 	return id;
 }
 
+/**
+ * Reads a list of job ids: an array (an expression like {{ $json.childIds }}) or comma-separated text. Empty: [].
+ * Every element must be a UUID; the error names the field (`label`) and the element.
+ */
+export function jobIdListParameter(ctx: IExecuteFunctions, name: string, label: string, itemIndex: number): string[] {
+	const ids = listParameter(ctx.getNodeParameter(name, itemIndex, ''));
+	const bad = ids.findIndex((id) => !UUID.test(id));
+	if (bad >= 0) {
+		throw new NodeOperationError(ctx.getNode(), `${label}: "${ids[bad].slice(0, 100)}" is not a job id (a UUID)`, {
+			itemIndex,
+			description: `Give job ids as a list, e.g. {{ $json.jobIds }}, or separated by commas; element ${bad} is not one.`,
+		});
+	}
+	return ids;
+}
+
 /** Splits a comma-separated list parameter ("a, b") into trimmed non-empty strings. */
 export function listParameter(value: unknown): string[] {
 	if (Array.isArray(value)) return value.map(String).map((s) => s.trim()).filter(Boolean);
@@ -95,6 +111,18 @@ export function integerParameter(
 	fallback?: number,
 ): number {
 	return wholeNumber(ctx.getNode(), label, ctx.getNodeParameter(name, itemIndex, fallback), min, max, itemIndex);
+}
+
+/** A date given as text (a dateTime parameter, an expression) as an ISO string; the error names the field (`label`). */
+export function isoDate(node: INode, label: string, value: string, itemIndex: number, fix: string): string {
+	const at = new Date(value);
+	if (Number.isNaN(at.getTime())) {
+		throw new NodeOperationError(node, `${label} "${value.slice(0, 100)}" is not a date`, {
+			itemIndex,
+			description: `Use an ISO date like 2026-02-01T00:00:00Z${fix}.`,
+		});
+	}
+	return at.toISOString();
 }
 
 /** A trimmed text parameter, or undefined when empty (the SQL default applies). */

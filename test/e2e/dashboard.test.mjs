@@ -158,7 +158,7 @@ test(
 		await page.waitForFunction(() => !document.querySelector('#job-cancel').disabled);
 		await db().query("select mcp_jobs.cancel_job($1, 'cancelled behind the page')", [seeded.due[1]]);
 		await page.click('#job-cancel');
-		await assertNotice(/Could not cancel job .*: job .* is already cancelled: only waiting, queued or running jobs can be cancelled/, 'bad');
+		await assertNotice(/Could not cancel job .*: job .* is already cancelled: only waiting, queued or running jobs can be/, 'bad');
 		await page.locator('#job-body .badge.cancelled').first().waitFor(); // and the refresh after the action shows why
 		await page.click('#job-close');
 		await page.check('#auto-refresh');

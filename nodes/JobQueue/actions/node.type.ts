@@ -2,7 +2,7 @@ import type { ExecuteOperation } from '../helpers/operation';
 
 /** The operations of each resource; the router requires an <operation>.operation.ts for each. */
 export type JobQueueMap = {
-	job: 'get' | 'getAll' | 'cancel' | 'retry';
+	job: 'get' | 'getAll' | 'getResults' | 'cancel' | 'retry';
 	deadLetter: 'getAll' | 'requeue' | 'resolve';
 	queue: 'getStats' | 'pause' | 'resume' | 'setLimits' | 'reapExpired' | 'cleanup' | 'aggregateMetrics';
 };

@@ -8,6 +8,7 @@ import type {
 	FailRow,
 	HeartbeatRow,
 	JobDetails,
+	JobResultRow,
 	JobRow,
 	JobStatus,
 	LogEventRow,
@@ -15,6 +16,7 @@ import type {
 	QueueStatsRow,
 	ReapRow,
 	ReleaseRow,
+	SnoozeRow,
 } from './rows';
 import type { CallSpec } from './types';
 
@@ -60,12 +62,21 @@ export type EnqueueItem = {
 	retry_delay_seconds?: number;
 	idempotency_key?: string;
 	group_key?: string;
+	/** How idempotency_key dedupes (forever when absent); dedupe_seconds goes with 'window'. */
+	dedupe_mode?: DedupeMode;
+	dedupe_seconds?: number;
+	/** Job ids this job waits for (status waiting until they all completed). */
+	depends_on?: string[];
+	max_snoozes?: number;
 };
+export type DedupeMode = 'forever' | 'while_active' | 'window' | 'replace';
 /** A claimed run: the job and, to fence off stale workers, the run its claim started (and the worker). */
 type Held = { job_id: string; run_id?: string; worker_id?: string };
 export type CompleteItem = Held & { result?: IDataObject };
 export type FailItem = Held & { error: string; retryable?: boolean; retry_delay_seconds?: number };
 export type HeartbeatItem = Held & { lease_seconds?: number; progress?: number; message?: string };
+/** Back to queued at `until` (or in `seconds`) without counting an attempt. */
+export type SnoozeItem = Held & { seconds?: number; until?: string; reason?: string };
 export type EventItem = { job_id: string; run_id?: string; message: string; event_type?: 'log' | 'progress'; data?: IDataObject };
 export type JobRef = { job_id: string; event_limit?: number };
 export type CancelItem = { job_id: string; reason?: string };
@@ -99,10 +110,12 @@ export const SQL_FUNCTIONS = {
 	complete_jobs: batch('p_jobs', 10_000).of<CompleteItem, CompleteRow>(),
 	fail_jobs: batch('p_jobs', 10_000).of<FailItem, FailRow>(),
 	heartbeat_jobs: batch('p_jobs', 10_000).of<HeartbeatItem, HeartbeatRow>(),
+	snooze_jobs: batch('p_jobs', 10_000).of<SnoozeItem, SnoozeRow>(),
 	log_job_events: batch('p_events', 10_000).of<EventItem, LogEventRow>(),
 	release_jobs: rows<{ p_job_ids: string[]; p_worker_id: string; p_run_ids?: string[] }, ReleaseRow>(),
 	next_job_due_at: scalar<{ p_queue?: string; p_job_types?: string[] }, string | null>(),
 	get_jobs: batch('p_jobs', 1000).of<JobRef, AdminBatchRow<JobDetails>>(),
+	get_job_results: rows<{ p_job_ids: string[] }, JobResultRow>(),
 	list_jobs: rows<Listing & { p_status?: JobStatus }, JobRow>(),
 	cancel_jobs: batch('p_jobs', 1000).of<CancelItem, AdminBatchRow<JobRow>>(),
 	retry_jobs: batch('p_jobs', 1000).of<RetryItem, AdminBatchRow<JobRow>>(),

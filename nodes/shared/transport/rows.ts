@@ -4,7 +4,8 @@ import type { IDataObject } from 'n8n-workflow';
 // Timestamps are ISO strings; bigint columns arrive as numbers. Type aliases, not interfaces, so that a row is an
 // IDataObject (an n8n item's json) as it is.
 
-export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+/** waiting: for the jobs it depends on (depends_on); queued: claimable once scheduled_at has come. */
+export type JobStatus = 'waiting' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** A row of mcp_jobs.jobs: claim_next_job, list_jobs, and the result of cancel/retry/requeue. */
 export type JobRow = {
@@ -22,6 +23,10 @@ export type JobRow = {
 	retry_delay_seconds: number;
 	idempotency_key: string | null;
 	group_key: string | null;
+	/** The idempotency key while this job holds it (a dedupe mode other than forever hands it over). */
+	dedupe_key: string | null;
+	snoozes: number;
+	max_snoozes: number;
 	worker_id: string | null;
 	run_id: string | null;
 	lease_expires_at: string | null;
@@ -40,7 +45,7 @@ export type RunRow = {
 	job_id: string;
 	attempt: number;
 	worker_id: string | null;
-	status: 'running' | 'completed' | 'failed' | 'lease_expired' | 'cancelled';
+	status: 'running' | 'completed' | 'failed' | 'lease_expired' | 'cancelled' | 'snoozed';
 	started_at: string;
 	finished_at: string | null;
 	duration_ms: number | null;
@@ -61,8 +66,11 @@ export type EventRow = {
 	created_at: string;
 };
 
-/** get_job's answer: the job with its runs and (the first event_limit) events. */
-export type JobDetails = { job: JobRow; runs: RunRow[]; events: EventRow[] };
+/** A job another job depends on, or one that depends on it (get_job). */
+export type JobLink = { job_id: string; status: JobStatus | null };
+
+/** get_job's answer: the job with its runs, (the first event_limit) events, and the jobs it waits for / that wait for it. */
+export type JobDetails = { job: JobRow; runs: RunRow[]; events: EventRow[]; dependencies: JobLink[]; dependants: JobLink[] };
 
 /** A row of mcp_jobs.dead_letter_queue: a job that ran out of retries. */
 export type DeadLetterRow = {
@@ -149,6 +157,8 @@ export type EnqueueRow = {
 	status: JobStatus;
 	scheduled_at: string;
 	duplicate: boolean;
+	/** dedupe_mode 'replace' updated the queued job holding the key (its payload and run time). */
+	replaced: boolean;
 };
 
 /**
@@ -181,3 +191,14 @@ export type HeartbeatRow = BatchRow<{ job_id: string; lease_expires_at: string; 
 export type LogEventRow = BatchRow<{ job_id: string; event_id: number }>;
 
 export type ReleaseRow = BatchRow<{ job_id: string; status: JobStatus }>;
+
+export type SnoozeRow = BatchRow<{ job_id: string; status: JobStatus; scheduled_at: string; snoozes: number }>;
+
+/** get_job_results: one row per asked id, in order (status null: no such job). */
+export type JobResultRow = {
+	job_id: string;
+	status: JobStatus | null;
+	result: IDataObject | null;
+	error: string | null;
+	finished_at: string | null;
+};

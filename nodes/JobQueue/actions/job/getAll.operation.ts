@@ -10,7 +10,7 @@ const properties: INodeProperties[] = [
 		displayName: 'Status',
 		name: 'status',
 		type: 'options',
-		options: ['queued', 'running', 'completed', 'failed', 'cancelled'].map((s) => ({ name: s, value: s })),
+		options: ['waiting', 'queued', 'running', 'completed', 'failed', 'cancelled'].map((s) => ({ name: s, value: s })),
 		default: 'queued',
 	}),
 ];
