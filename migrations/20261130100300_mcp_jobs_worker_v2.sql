@@ -291,6 +291,10 @@ $$;
 
 -- pick_free: locks up to p_limit due jobs of queues without limits (p_queue, or any such unpaused queue when null),
 -- lowest priority number first, then oldest scheduled_at; FOR UPDATE SKIP LOCKED.
+-- Any queue: one claimable index (queue first) serves both cases. The queues with queued jobs are found by skipping
+-- through that index (one probe per queue), the first due jobs of each are read from it in order, and the best of
+-- those are locked; a plain ORDER BY over all queues would sort every queued job on every claim. Candidates are
+-- p_limit + 64 per queue, so that concurrent claims skipping each other's locked rows still find free ones.
 create or replace function mcp_jobs_private.pick_free(p_queue text, p_job_types text[], p_limit integer)
 returns uuid[]
 language plpgsql volatile
@@ -309,15 +313,35 @@ begin
       for update skip locked);
   end if;
   return array(
+    with recursive queues (queue) as (
+      select min(j.queue) from mcp_jobs.jobs j where j.status = 'queued'
+      union all
+      select (select min(j.queue) from mcp_jobs.jobs j where j.status = 'queued' and j.queue > q.queue)
+      from queues q where q.queue is not null
+    ),
+    candidates as (
+      select c.*
+      from queues q
+      cross join lateral (
+        select j.id, j.priority, j.scheduled_at, j.seq
+        from mcp_jobs.jobs j
+        where j.status = 'queued' and j.queue = q.queue and j.scheduled_at <= now()
+          and (p_job_types is null or j.job_type = any (p_job_types))
+        order by j.priority, j.scheduled_at, j.seq
+        limit p_limit + 64) c
+      where q.queue is not null
+        and not exists (select 1 from mcp_jobs.queue_settings s
+                        where s.queue = q.queue and (not s.processing_enabled or s.limited))
+      order by c.priority, c.scheduled_at, c.seq
+      limit p_limit + 64
+    )
     select j.id
-    from mcp_jobs.jobs j
-    where j.status = 'queued' and j.scheduled_at <= now()
-      and (p_job_types is null or j.job_type = any (p_job_types))
-      and not exists (select 1 from mcp_jobs.queue_settings s
-                      where s.queue = j.queue and (not s.processing_enabled or s.limited))
-    order by j.priority, j.scheduled_at, j.seq
+    from candidates c
+    join mcp_jobs.jobs j on j.id = c.id
+    where j.status = 'queued'
+    order by c.priority, c.scheduled_at, c.seq
     limit p_limit
-    for update skip locked);
+    for update of j skip locked);
 end;
 $$;
 

@@ -64,6 +64,61 @@ describe('claim filters', () => {
 		expect((await claimOne(db.pool, 'w', { queue: null })).id).toBe(a);
 	});
 
+	test('null: one order across queues (priority, then schedule, then FIFO); paused queues are skipped', async () => {
+		const specs = [
+			{ queue: 'a', priority: 5 }, { queue: 'b', priority: 1 }, { queue: 'c', priority: 5 }, { queue: 'a', priority: 0 },
+			{ queue: 'paused', priority: 0 }, { queue: 'b', priority: 5 }, { queue: 'c', priority: 1 },
+		];
+		const ids = (await enqueueBatch(db.pool, specs.map((q) => ({ source: 's', job_type: 't', ...q })))).map((r) => r.id);
+		await db.pool.query(`select mcp_jobs.set_queue_paused('paused', true)`);
+		const claimed = await claim(db.pool, 'w', { queue: null, limit: 4 });
+		expect(claimed.map((j) => j.id)).toEqual([ids[3], ids[1], ids[6], ids[0]]);
+		expect((await claim(db.pool, 'w', { queue: null, limit: 10 })).map((j) => j.id)).toEqual([ids[2], ids[5]]);
+	});
+
+	test('null: concurrent claimers get distinct jobs, none comes back empty while due jobs remain', async () => {
+		const queues = ['q1', 'q2', 'q3'];
+		await enqueueBatch(db.pool, Array.from({ length: 300 }, (_, i) => ({ source: 's', job_type: 't', queue: queues[i % 3] })));
+		const clients = await Promise.all(Array.from({ length: 8 }, () => db.pool.connect()));
+		try {
+			const seen: string[] = [];
+			let empty = 0;
+			for (let round = 0; round < Math.floor(300 / 16); round++) {
+				const got = await Promise.all(clients.map((c) => claim(c, `w${round}`, { queue: null, limit: 2 })));
+				for (const jobs of got) {
+					if (jobs.length < 2) empty++;
+					seen.push(...jobs.map((j) => j.id));
+				}
+			}
+			expect(empty).toBe(0);
+			expect(new Set(seen).size).toBe(seen.length);
+		} finally {
+			for (const c of clients) c.release();
+		}
+	});
+
+	test('null reads the queues\' first jobs from the index, not every queued job (no scan and sort of the table)', async () => {
+		for (let start = 0; start < 30_000; start += 10_000) {
+			await enqueueBatch(db.pool, Array.from({ length: 10_000 }, (_, i) => ({ source: 's', job_type: 't', queue: `q${i % 3}` })));
+		}
+		await db.pool.query('analyze mcp_jobs.jobs');
+		const c = await db.pool.connect();
+		try {
+			const plans: string[] = [];
+			c.on('notice', (n) => plans.push(n.message ?? ''));
+			await c.query(`load 'auto_explain'`);
+			await c.query(`set auto_explain.log_min_duration = 0`);
+			await c.query(`set auto_explain.log_nested_statements = on`);
+			await c.query(`set client_min_messages = log`);
+			await claim(c, 'w', { queue: null, limit: 10 });
+			const pick = plans.find((p) => p.includes('with recursive queues'));
+			expect(pick).toBeDefined();
+			expect(pick).not.toMatch(/Seq Scan on jobs|Sort Method: external/);
+		} finally {
+			c.release();
+		}
+	});
+
 	test('p_job_types restricts job types; an empty array means any', async () => {
 		const x = await enqueue(db.pool, { jobType: 'x', priority: 0 });
 		const y = await enqueue(db.pool, { jobType: 'y', priority: 1 });

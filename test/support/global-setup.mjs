@@ -22,4 +22,23 @@ export default async function globalSetup() {
 	process.env.MCP_JOBS_TEST_ADMIN_URL = adminUrl;
 	process.env.MCP_JOBS_TEST_TEMPLATE = template;
 	globalThis.__MCP_JOBS_TEMPLATE__ = { adminUrl, template };
+	process.env.MCP_JOBS_TEST_JIT_URL = (await jitDatabase(adminUrl, template)) ?? '';
+}
+
+/**
+ * For test/sql/jit.test.ts, a migrated database on a server whose planner can JIT: a copy of the template when the
+ * test server can (the embedded one cannot: it ships no LLVM provider), else a new one on JIT_DATABASE_URL's server.
+ */
+async function jitDatabase(adminUrl, template) {
+	const canJit = async (url) => (await withClient(url, (c) => c.query('select pg_jit_available() as ok'))).rows[0].ok;
+	const name = `${template}_jit`;
+	if (await canJit(adminUrl)) return await createDatabase(adminUrl, name, { template });
+	const jitServer = process.env.JIT_DATABASE_URL;
+	if (!jitServer) return undefined;
+	if (!(await canJit(jitServer))) throw new Error('JIT_DATABASE_URL: that server cannot JIT (pg_jit_available() is false)');
+	await withClient(jitServer, createSupabaseApiRoles);
+	const url = await createDatabase(jitServer, name);
+	await migrate({ connectionString: url });
+	globalThis.__MCP_JOBS_JIT__ = { serverUrl: jitServer, name };
+	return url;
 }

@@ -9,5 +9,7 @@ export default async function globalTeardown() {
 		);
 		for (const { datname } of rows) await dropDatabase(info.adminUrl, datname);
 	}
+	const jit = globalThis.__MCP_JOBS_JIT__;
+	if (jit) await dropDatabase(jit.serverUrl, jit.name);
 	if (globalThis.__MCP_JOBS_PG__) await globalThis.__MCP_JOBS_PG__.stop();
 }
