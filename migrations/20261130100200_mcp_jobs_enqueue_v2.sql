@@ -48,8 +48,11 @@ begin
   if p_spec ->> 'dedupe_seconds' is not null and v_mode is distinct from 'window' then
     return format('%sdedupe_seconds only applies to dedupe_mode ''window''', p_prefix);
   end if;
+  if not p_spec ? 'depends_on' then
+    return null;
+  end if;
   for v_ref in
-    select substr(d.dep, 2)::integer from jsonb_array_elements_text(coalesce(p_spec -> 'depends_on', '[]')) as d (dep)
+    select substr(d.dep, 2)::integer from jsonb_array_elements_text(p_spec -> 'depends_on') as d (dep)
     where d.dep like '#%'
   loop
     if v_ref >= p_count or v_ref = p_ord - 1 then
