@@ -31,6 +31,8 @@ export const TEMPLATES = [
 	'maintenance.json',
 	'error-handler.json',
 	'jobs-dashboard.json',
+	'fan-out-fan-in.json',
+	'recurring-job.json',
 ];
 /** Templates `npm start` activates (the error handler needs no activation; alerts and maintenance are opt-in). */
 const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue-http-api.json', 'jobs-dashboard.json'];
