@@ -82,9 +82,16 @@ const load = () => {
 };
 
 async function main() {
+	if (process.argv[2] === '--soak') {
+		// the soak is a run of its own (one long workload, a curve rather than a cell's jobs/s): bench/soak.mjs
+		process.argv.splice(2, 1);
+		await import('./soak.mjs');
+		return 0;
+	}
 	const args = parseArgs(process.argv.slice(2));
 	if (args.help) {
 		console.log(`Usage: npm run bench [-- --quick] [-- --n8n] [-- --no-report] [-- --cells ${CELLS.map((c) => c.name).join(',')}]`);
+		console.log('       npm run bench -- --soak [--jobs 1000000] [--segment 100000] (see bench/soak.mjs)');
 		return 0;
 	}
 	const params = args.quick

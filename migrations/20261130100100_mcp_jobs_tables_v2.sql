@@ -22,6 +22,7 @@
 -- mcp_jobs.job_dependencies for jobs that wait for others; run status 'snoozed'.
 -- dead_letter_queue keeps the job's priority, max_retries, retry_delay_seconds and group_key for a requeue (0.1.0
 -- restored defaults); existing dead letters are filled from their jobs where those still exist.
+-- Vacuum: jobs is vacuumed once 5,000 of its rows are dead (not 20 % of the table), without cost-based pauses.
 -- Building the new indexes locks writes to jobs for as long as they take (seconds for a million jobs).
 -- Breaking: job_runs no longer has a row for a running run, and job_events no longer holds lifecycle events: read
 -- a job's history with get_job (or the job row for what runs now).
@@ -170,5 +171,21 @@ delete from mcp_jobs.job_runs r where r.status = 'running';
 
 drop index if exists mcp_jobs.jobs_source_status_idx;
 drop index if exists mcp_jobs.job_events_created_at_idx;
+
+-- ------------------------------------------------------------------------------------------------------------
+-- Vacuum
+-- ------------------------------------------------------------------------------------------------------------
+
+-- Every claim and every finish leaves a dead version of a job row, and the claimable index keeps pointing at claimed
+-- jobs' old versions until VACUUM removes them: each claim steps over more of them. PostgreSQL's default waits until
+-- 20 % of the table is dead (200,000 rows in a table of a million); these start a vacuum of jobs once 5,000 rows are
+-- dead and let it run without cost-based pauses (autovacuum still only looks every autovacuum_naptime, 1 min).
+alter table mcp_jobs.jobs set (
+  autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,
+  autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 5000,
+  autovacuum_analyze_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0
+);
+-- job_runs only grows (until cleanup): vacuum it for the visibility map, without pauses.
+alter table mcp_jobs.job_runs set (autovacuum_vacuum_insert_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
 
 do $$ begin perform mcp_jobs_private.secure_functions(); end $$;

@@ -20,7 +20,8 @@
 --   pg_notify past ~8 kB.
 -- * No 'enqueued' event row per job any more: get_job derives it from the job's created_at.
 -- * Enqueue pays no JIT compilation (jit is off in these functions): on a stock PostgreSQL with jit = on, 0.1.0's
---   insert was costed high enough to be JIT-compiled on every call (~20 ms a call).
+--   insert was costed high enough to be JIT-compiled on every call (~20 ms a call). enable_seqscan is off too: its
+--   lookups go through indexes even with plans cached while the table was small.
 -- Breaking: enqueue_job is dropped and created again with new last parameters (calls by name or position work as
 -- before; a GRANT made by hand on the old signature must be made again); enqueue_jobs returns a new last column,
 -- replaced.
@@ -163,6 +164,7 @@ returns table (
 language plpgsql volatile
 set search_path = ''
 set jit = off
+set enable_seqscan = off
 as $$
 #variable_conflict use_column
 declare
