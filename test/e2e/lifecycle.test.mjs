@@ -103,7 +103,7 @@ async function jobsCredential() {
 }
 
 test(
-	"snooze: a job whose HTTP Request node gets 429 is snoozed (no attempt counted) until the API answers, then completed",
+	'snooze: a job whose HTTP Request node gets 429 is snoozed (no attempt counted) until the API answers, then completed',
 	guard(async () => {
 		const api = await rateLimitedApi(2, { 'retry-after': '1' });
 		const credentials = await jobsCredential();
