@@ -14,7 +14,7 @@ import { connectApi } from './api.mjs';
 import { prepareDatabase } from './database.mjs';
 import { ensureN8n } from './install.mjs';
 import { installPackageIntoN8n } from './package-install.mjs';
-import { importTemplateOnce, readTemplates, updateWorkflowSettings, upsertCredential } from './provision.mjs';
+import { importTemplatesOnce, readTemplates, updateWorkflowSettings, upsertCredential } from './provision.mjs';
 import { startN8n } from './start-n8n.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -56,6 +56,7 @@ const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue
  * @param {number} [options.n8nPort]        n8n port (default: a free one)
  * @param {string[]} [options.activate]     template files to activate
  * @param {Record<string, string|undefined>} [options.n8nEnv]  extra n8n environment
+ * @param {string} [options.n8nVersion]    n8n version (default: install.mjs's DEFAULT_N8N_VERSION)
  * @param {'regular'|'queue'} [options.mode]  n8n's execution mode (default regular)
  * @param {number} [options.workers]       queue mode: how many `n8n worker` processes (default 1)
  * @param {{ host?: string, port?: number }} [options.redis]  queue mode Redis (default 127.0.0.1:6379)
@@ -73,6 +74,7 @@ export async function startLocalStack(options) {
 		n8nPort,
 		activate = DEFAULT_ACTIVE,
 		n8nEnv = {},
+		n8nVersion,
 		mode = 'regular',
 		workers,
 		redis,
@@ -117,7 +119,7 @@ export async function startLocalStack(options) {
 
 		// ---- n8n
 		step();
-		const install = await ensureN8n({ log });
+		const install = await ensureN8n({ version: n8nVersion, log });
 		step();
 		const userFolder = join(stateDir, 'n8n');
 		await installPackageIntoN8n({ userFolder, packageDir: REPO, log });
@@ -137,28 +139,28 @@ export async function startLocalStack(options) {
 			log,
 		});
 		cleanups.push(() => n8n.stop());
-		const api = await connectApi({ baseUrl: n8n.baseUrl, ...n8n.owner, label: `${API_KEY_LABEL} ${new Date().toISOString()}` });
+		const api = await connectApi({
+			baseUrl: n8n.baseUrl,
+			...n8n.owner,
+			version: n8n.version,
+			label: `${API_KEY_LABEL} ${new Date().toISOString()}`,
+		});
 		cleanups.push(() => api.dispose());
 		await deleteLeftoverApiKeys(api);
 		step();
 
 		// ---- credentials
 		const secrets = await localSecrets(stateDir);
-		const jobs = await upsertCredential(api, { ...JOBS_CREDENTIAL, data: jobsCredentialData(queueUrl) });
-		const header = await upsertCredential(api, {
+		const jobs = await ensureCredential(stateDir, api, { ...JOBS_CREDENTIAL, data: jobsCredentialData(queueUrl) });
+		const header = await ensureCredential(stateDir, api, {
 			name: HEADER_CREDENTIAL.name,
 			type: HEADER_CREDENTIAL.type,
 			data: { name: HEADER_CREDENTIAL.header, value: secrets.apiKey },
 		});
-		const outcome = (credential) => `${credential.name} (${credential.created ? 'created' : 'updated'})`;
-		log(`[stack] credentials: ${outcome(jobs)}, ${outcome(header)}`);
+		log(`[stack] credentials: ${[jobs, header].map((c) => `${c.name} (${c.outcome})`).join(', ')}`);
 
 		// ---- templates
-		const byType = { [jobs.type]: jobs, [header.type]: header };
-		const workflows = {};
-		for (const { file, workflow } of await readTemplates(join(REPO, 'workflows'))) {
-			workflows[file] = await importTemplateOnce(api, workflow, { credentials: byType });
-		}
+		const workflows = await importTemplatesOnce(n8n, api, await readTemplates(join(REPO, 'workflows')));
 		const errorHandler = workflows['error-handler.json'];
 		const worker = workflows['scheduled-worker.json'];
 		if (errorHandler && worker?.created) await updateWorkflowSettings(api, worker.id, { errorWorkflow: errorHandler.id });
@@ -186,7 +188,7 @@ export async function startLocalStack(options) {
 export function jobsCredentialData(queueUrl) {
 	const host = new URL(queueUrl).hostname;
 	const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
-	return { connection: 'postgres', connectionString: queueUrl, ssl: local ? 'disable' : 'require', schema: 'mcp_jobs' };
+	return { connection: 'postgres', connectionString: queueUrl, ssl: local ? 'disable' : 'require' };
 }
 
 /**
@@ -261,6 +263,20 @@ async function stopLeftoverPostgres(dataDir, log) {
 	process.kill(pid, 'SIGINT');
 	for (let i = 0; i < 60 && isAlive(pid); i++) await sleep(500);
 	if (isAlive(pid)) throw new Error(`the PostgreSQL left running on ${dataDir} (pid ${pid}) did not stop; stop it and retry`);
+}
+
+/**
+ * upsertCredential, remembering in `<stateDir>/credentials.json` what it wrote (a hash per credential), so that the
+ * next start keeps edits made in the editor unless the generated data changed.
+ */
+async function ensureCredential(stateDir, api, credential) {
+	const file = join(stateDir, 'credentials.json');
+	const written = existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) : {};
+	const result = await upsertCredential(api, credential, { written: written[credential.name] });
+	if (written[credential.name] !== result.written) {
+		await writeFile(file, JSON.stringify({ ...written, [credential.name]: result.written }, null, 2), { mode: 0o600 });
+	}
+	return result;
 }
 
 /** Secrets generated once per state dir: the HTTP API key. */

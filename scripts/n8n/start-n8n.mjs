@@ -11,8 +11,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stripVTControlCharacters } from 'node:util';
+import { runCommand } from '../lib/command.mjs';
 import { freePorts } from '../lib/ports.mjs';
 import { waitUntil } from '../lib/wait.mjs';
+import { setUpOwner } from './api.mjs';
 import { prepareDatabase } from './database.mjs';
 import { mainSettings, processEnv, runSettings, workerSettings } from './environment.mjs';
 import { lastLineSeq, N8nProcess, tail } from './n8n-process.mjs';
@@ -55,6 +58,7 @@ const live = new Set();
  * @property {string} baseUrl    `http://127.0.0.1:<port>` (append /rest, /api/v1, /webhook/<path>)
  * @property {number} port
  * @property {'regular'|'queue'} mode
+ * @property {string} version    n8n's version
  * @property {{ email: string, password: string }} owner
  * @property {{ main: number, workers: number[] }} pids   (workers[i] is undefined while worker i is down)
  * @property {string[]} logFiles  main first, then workers
@@ -68,6 +72,9 @@ const live = new Set();
  *           waitForLog
  *           wait for a line matching pattern (source: 'main', a worker index or 'any'); returns the line
  * @property {() => number} logMark  a position for waitForLog({ since }) to only match newer lines
+ * @property {(args: string[], options?: { timeoutMs?: number }) => Promise<string>} cli
+ *           runs an n8n CLI command (e.g. `import:workflow --input=file.json`) against the same database, user folder
+ *           and settings as main, and resolves with its output
  */
 
 /**
@@ -121,10 +128,11 @@ export async function startN8n(options) {
 		echo,
 	});
 
+	const mainEnv = processEnv({ ...settings, ...mainSettings({ brokerPort: ports[1] }) }, extraEnv);
 	const mainProc = new N8nProcess({
 		...processOptions('main'),
 		args: ['start'],
-		env: processEnv({ ...settings, ...mainSettings({ brokerPort: ports[1] }) }, extraEnv),
+		env: mainEnv,
 		readyLine: /Editor is now accessible via/,
 		healthUrl: `${baseUrl}/healthz/readiness`,
 	});
@@ -151,6 +159,7 @@ export async function startN8n(options) {
 		baseUrl,
 		port,
 		mode,
+		version: install.version,
 		owner: { email: owner.email, password: owner.password },
 		queuePrefix,
 		get pids() {
@@ -175,6 +184,18 @@ export async function startN8n(options) {
 		},
 		async kill(workerIndex, signal = 'SIGKILL') {
 			await worker(workerIndex).signal(signal);
+		},
+		async cli(args, { timeoutMs = 120_000 } = {}) {
+			// its own task broker port: main's is taken
+			const [brokerPort] = await freePorts(1);
+			const env = { ...mainEnv, ...mainSettings({ brokerPort }), N8N_PORT: String((await freePorts(1))[0]) };
+			const output = await runCommand(install.nodeBin, [install.n8nBin, ...args], {
+				cwd: userFolder,
+				env,
+				what: `n8n ${args.join(' ')}`,
+				timeoutMs,
+			});
+			return stripVTControlCharacters(output);
 		},
 		async restartWorker(workerIndex) {
 			const w = worker(workerIndex);
@@ -209,6 +230,7 @@ export async function startN8n(options) {
 		);
 		mainProc.start();
 		await mainProc.waitReady(startTimeoutMs);
+		if (install.major < 2) await setUpOwner({ baseUrl, owner });
 		log(`[n8n] main ready in ${seconds(started)}s (pid ${mainProc.pid})`);
 		if (workerProcs.length) {
 			const workersStarted = Date.now();
