@@ -25,8 +25,9 @@ const DROPPED_NAMES = [
  * @param {string} run.encryptionKey
  * @param {{ email: string, passwordHash: string, firstName: string, lastName: string }} run.owner
  * @param {{ redis?: import('./redis.mjs').RedisOptions, prefix: string }} [run.queue]  queue mode
+ * @param {string[]} [run.pathDirs]        directories first on PATH (e.g. a stand-in npm, see env-package.mjs)
  */
-export function runSettings({ install, userFolder, port, db, encryptionKey, owner, queue }) {
+export function runSettings({ install, userFolder, port, db, encryptionKey, owner, queue, pathDirs = [] }) {
 	const url = `http://127.0.0.1:${port}/`;
 	const settings = {
 		// as in n8n's Docker image: error answers carry no stack traces, and the login and push checks are on
@@ -56,7 +57,7 @@ export function runSettings({ install, userFolder, port, db, encryptionKey, owne
 		N8N_LOG_OUTPUT: 'console',
 		N8N_HARNESS_PARENT_PID: String(process.pid),
 		// n8n spawns its JS task runner as plain `node` from PATH: make that the Node n8n runs on
-		PATH: [dirname(install.nodeBin), process.env.PATH].filter(Boolean).join(delimiter),
+		PATH: [...pathDirs, dirname(install.nodeBin), process.env.PATH].filter(Boolean).join(delimiter),
 		NO_COLOR: '1',
 		...(install.major >= 2 ? n8n2Settings(owner) : {}),
 	};

@@ -13,12 +13,14 @@ import { isAlive } from '../lib/processes.mjs';
 import { connectApi } from './api.mjs';
 import { prepareDatabase } from './database.mjs';
 import { ensureN8n } from './install.mjs';
+import { packageFromEnvironment } from './env-package.mjs';
 import { installPackageIntoN8n } from './package-install.mjs';
 import { importTemplatesOnce, readTemplates, updateWorkflowSettings, upsertCredential } from './provision.mjs';
 import { startN8n } from './start-n8n.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
+const { databaseTarget, migrate } = require('../../bin/supabase-jobs-migrate.js');
 
 export const JOBS_CREDENTIAL = { name: 'Supabase Jobs account', type: 'supabaseJobsApi' };
 const HEADER_CREDENTIAL = { name: 'Jobs API header auth', type: 'httpHeaderAuth', header: 'X-API-Key' };
@@ -51,12 +53,17 @@ const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue
  * @param {string} options.stateDir         Postgres data, n8n user folder and generated secrets live here
  * @param {boolean} [options.persistent]    keep the embedded Postgres data (npm start) or throw it away (checks)
  * @param {string} [options.databaseUrl]    queue database; default: an embedded PostgreSQL 17
+ * @param {string} [options.databaseUrlName]  what the caller calls databaseUrl in its errors (npm start: DATABASE_URL)
  * @param {string} [options.n8nDatabaseName]  database for n8n's own tables on that server (default n8n_supabase_jobs)
  * @param {number} [options.pgPort]         embedded Postgres port (default: a free one)
  * @param {number} [options.n8nPort]        n8n port (default: a free one)
+ * @param {boolean} [options.importTemplates]  import the missing templates (default true); false leaves that to the caller
  * @param {string[]} [options.activate]     template files to activate
  * @param {Record<string, string|undefined>} [options.n8nEnv]  extra n8n environment
  * @param {string} [options.n8nVersion]    n8n version (default: install.mjs's DEFAULT_N8N_VERSION)
+ * @param {'userFolder'|'environment'} [options.packageInstall]  how n8n gets this package: unpacked into its user
+ *                                         folder before it starts (default), or installed by n8n itself from
+ *                                         N8N_COMMUNITY_PACKAGES as in Docker (n8n 2.x; see env-package.mjs)
  * @param {'regular'|'queue'} [options.mode]  n8n's execution mode (default regular)
  * @param {number} [options.workers]       queue mode: how many `n8n worker` processes (default 1)
  * @param {{ host?: string, port?: number }} [options.redis]  queue mode Redis (default 127.0.0.1:6379)
@@ -69,12 +76,15 @@ export async function startLocalStack(options) {
 		stateDir,
 		persistent = false,
 		databaseUrl,
+		databaseUrlName = 'databaseUrl',
 		n8nDatabaseName = 'n8n_supabase_jobs',
 		pgPort,
 		n8nPort,
+		importTemplates = true,
 		activate = DEFAULT_ACTIVE,
 		n8nEnv = {},
 		n8nVersion,
+		packageInstall = 'userFolder',
 		mode = 'regular',
 		workers,
 		redis,
@@ -90,6 +100,7 @@ export async function startLocalStack(options) {
 	};
 	try {
 		// ---- database
+		if (databaseUrl) databaseTarget(databaseUrl, databaseUrlName); // anything but a postgres:// URL, by name
 		let adminUrl = databaseUrl;
 		let queueUrl = databaseUrl;
 		const postgres = { embedded: !databaseUrl };
@@ -113,8 +124,11 @@ export async function startLocalStack(options) {
 			queueUrl = pg.url;
 		}
 		step();
-		const { migrate } = require('../../bin/supabase-jobs-migrate.js');
-		const applied = await migrate({ connectionString: queueUrl });
+		// a failure on the caller's database names the setting, server, database and user (never the password)
+		const onGivenDatabase = databaseUrl ? givenDatabaseFailure(databaseUrl, databaseUrlName) : (err) => err;
+		const applied = await migrate({ connectionString: queueUrl }).catch((err) => {
+			throw onGivenDatabase(err);
+		});
 		log(`[stack] queue migrations: ${applied.length ? `applied ${applied.length}` : 'up to date'}`);
 
 		// ---- n8n
@@ -122,8 +136,17 @@ export async function startLocalStack(options) {
 		const install = await ensureN8n({ version: n8nVersion, log });
 		step();
 		const userFolder = join(stateDir, 'n8n');
-		await installPackageIntoN8n({ userFolder, packageDir: REPO, log });
-		const n8nDb = await n8nDatabase(adminUrl, n8nDatabaseName, log);
+		const packageSettings = { env: {}, pathDirs: [] };
+		if (packageInstall === 'environment') {
+			const fromEnv = await packageFromEnvironment({ packageDir: REPO, workDir: join(stateDir, 'package') });
+			Object.assign(packageSettings, { env: fromEnv.env, pathDirs: [fromEnv.pathDir] });
+			log(`[stack] n8n installs ${fromEnv.name}@${fromEnv.version} itself (N8N_COMMUNITY_PACKAGES) from ${fromEnv.tarball}`);
+		} else {
+			await installPackageIntoN8n({ userFolder, packageDir: REPO, log });
+		}
+		const n8nDb = await n8nDatabase(adminUrl, n8nDatabaseName, log).catch((err) => {
+			throw onGivenDatabase(err);
+		});
 		if (n8nPort) await assertPortFree(n8nPort, 'stop what runs there (another n8n?) or set N8N_PORT to a free port');
 		step();
 		const n8n = await startN8n({
@@ -135,7 +158,8 @@ export async function startLocalStack(options) {
 			mode,
 			workers,
 			redis,
-			env: n8nEnv,
+			env: { ...packageSettings.env, ...n8nEnv },
+			pathDirs: packageSettings.pathDirs,
 			log,
 		});
 		cleanups.push(() => n8n.stop());
@@ -160,7 +184,7 @@ export async function startLocalStack(options) {
 		log(`[stack] credentials: ${[jobs, header].map((c) => `${c.name} (${c.outcome})`).join(', ')}`);
 
 		// ---- templates
-		const workflows = await importTemplatesOnce(n8n, api, await readTemplates(join(REPO, 'workflows')));
+		const workflows = importTemplates ? await importTemplatesOnce(n8n, api, await readTemplates(join(REPO, 'workflows'))) : {};
 		const errorHandler = workflows['error-handler.json'];
 		const worker = workflows['scheduled-worker.json'];
 		if (errorHandler && worker?.created) await updateWorkflowSettings(api, worker.id, { errorWorkflow: errorHandler.id });
@@ -182,6 +206,19 @@ export async function startLocalStack(options) {
 		await stop();
 		throw err;
 	}
+}
+
+/**
+ * Turns an error on the caller's database into one that says which setting, server, database and user it was
+ * (connection failures from bin/supabase-jobs-migrate.js name the server already).
+ */
+function givenDatabaseFailure(databaseUrl, name) {
+	const { host, port, database, user } = databaseTarget(databaseUrl, name);
+	return (err) => {
+		const where = err.message.startsWith('cannot connect to PostgreSQL at') ? '' : ` (${host}:${port}, database ${database}, user ${user})`;
+		err.message = `${name}${where}: ${err.message}`;
+		return err;
+	};
 }
 
 /** The credential data for a Postgres connection to the queue; SSL off for local servers unless the URL says otherwise. */

@@ -46,6 +46,7 @@ const live = new Set();
  *                                         instance owner (default owner@example.com + a random password kept in
  *                                         `<userFolder>/.harness/owner.json`); returned as result.owner
  * @property {Record<string, string|undefined>} [env]  extra env for all processes (undefined deletes a var)
+ * @property {string[]} [pathDirs]         directories put first on the processes' PATH
  * @property {Record<string, string|undefined>} [workerEnv]  extra env for workers only
  * @property {(line: string) => void} [log]  harness progress lines (never secrets)
  * @property {boolean} [echo]              also pass every n8n output line to log (prefixed)
@@ -59,6 +60,7 @@ const live = new Set();
  * @property {number} port
  * @property {'regular'|'queue'} mode
  * @property {string} version    n8n's version
+ * @property {string} nodeVersion  the version of the Node it runs on
  * @property {{ email: string, password: string }} owner
  * @property {{ main: number, workers: number[] }} pids   (workers[i] is undefined while worker i is down)
  * @property {string[]} logFiles  main first, then workers
@@ -117,7 +119,7 @@ export async function startN8n(options) {
 	const baseUrl = `http://127.0.0.1:${port}`;
 	const queuePrefix = options.queuePrefix ?? `n8njobs${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 	const queue = mode === 'queue' ? { redis, prefix: queuePrefix } : undefined;
-	const settings = runSettings({ install, userFolder, port, db, encryptionKey, owner, queue });
+	const settings = runSettings({ install, userFolder, port, db, encryptionKey, owner, queue, pathDirs: options.pathDirs });
 	const runId = new Date().toISOString().replace(/[:.]/g, '-');
 	const processOptions = (name) => ({
 		name,
@@ -160,6 +162,7 @@ export async function startN8n(options) {
 		port,
 		mode,
 		version: install.version,
+		nodeVersion: install.nodeVersion,
 		owner: { email: owner.email, password: owner.password },
 		queuePrefix,
 		get pids() {
