@@ -45,6 +45,7 @@ const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue
  * @property {string} apiKey          value of the X-API-Key header the HTTP API template checks
  * @property {Record<string, { id: string, name: string, created: boolean, active: boolean }>} workflows  by template file
  * @property {{ embedded: boolean, dataDir?: string, port?: number }} postgres
+ * @property {string} stateDir
  * @property {() => Promise<void>} stop  stops n8n, then the embedded Postgres
  */
 
@@ -175,8 +176,8 @@ export async function startLocalStack(options) {
 
 		// ---- credentials
 		const secrets = await localSecrets(stateDir);
-		const jobs = await ensureCredential(stateDir, api, { ...JOBS_CREDENTIAL, data: jobsCredentialData(queueUrl) });
-		const header = await ensureCredential(stateDir, api, {
+		const jobs = await ensureGeneratedCredential(stateDir, api, { ...JOBS_CREDENTIAL, data: jobsCredentialData(queueUrl) });
+		const header = await ensureGeneratedCredential(stateDir, api, {
 			name: HEADER_CREDENTIAL.name,
 			type: HEADER_CREDENTIAL.type,
 			data: { name: HEADER_CREDENTIAL.header, value: secrets.apiKey },
@@ -201,7 +202,7 @@ export async function startLocalStack(options) {
 		);
 		log(`[stack] templates: ${summary.join('; ')}`);
 
-		return { queueUrl, n8n, api, apiKey: secrets.apiKey, workflows, postgres, stop };
+		return { queueUrl, n8n, api, apiKey: secrets.apiKey, workflows, postgres, stateDir, stop };
 	} catch (err) {
 		await stop();
 		throw err;
@@ -303,10 +304,11 @@ async function stopLeftoverPostgres(dataDir, log) {
 }
 
 /**
- * upsertCredential, remembering in `<stateDir>/credentials.json` what it wrote (a hash per credential), so that the
- * next start keeps edits made in the editor unless the generated data changed.
+ * What every start does with a credential it generates: upsertCredential, remembering in `<stateDir>/credentials.json`
+ * what it wrote (a hash per credential), so that the next start keeps edits made in the editor unless the generated
+ * data changed.
  */
-async function ensureCredential(stateDir, api, credential) {
+export async function ensureGeneratedCredential(stateDir, api, credential) {
 	const file = join(stateDir, 'credentials.json');
 	const written = existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) : {};
 	const result = await upsertCredential(api, credential, { written: written[credential.name] });

@@ -1,14 +1,15 @@
 // As Docker users set it up, in the pinned n8n 2.40.7: n8n installs this package itself from N8N_COMMUNITY_PACKAGES
 // (a local `npm pack` tarball standing in for the registry, see scripts/n8n/env-package.mjs); each template goes in
 // with `n8n import:workflow --input=<file>` and a second import updates it; every documented curl, JSON and SQL
-// example works; a body that is not JSON gets n8n's documented 422; and the editor's node panel finds all five
-// nodes for the words users search for.
+// example works; a body that is not JSON gets n8n's documented 422; the editor's node panel finds all five nodes for
+// the words users search for; and a credential npm start generated keeps edits made in n8n across starts.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { waitUntil } from '../../scripts/lib/wait.mjs';
+import { ensureGeneratedCredential, JOBS_CREDENTIAL, jobsCredentialData } from '../../scripts/n8n/local-stack.mjs';
 import { launchChromium } from './dashboard-support.mjs';
 import { curlRequest, documentedExamples } from './documented-examples.mjs';
 import { guarded, openStack } from './support.mjs';
@@ -172,5 +173,24 @@ test(
 		} finally {
 			await browser.close();
 		}
+	}),
+);
+
+test(
+	'a credential npm start generated keeps an edit made in n8n on the next start, unless its source changed',
+	guard(async () => {
+		const generated = { ...JOBS_CREDENTIAL, data: jobsCredentialData(stack.queueUrl) };
+		const { id } = (await stack.api.listCredentials()).find((c) => c.name === JOBS_CREDENTIAL.name);
+		const ssl = async () => (await stack.api.rest('GET', `/credentials/${id}?includeData=true`)).data.ssl;
+		assert.equal(await ssl(), 'disable');
+		await stack.api.updateCredential(id, { ...generated, data: { ...generated.data, ssl: 'require' } }); // the edit
+		// what the next start does with it (scripts/n8n/local-stack.mjs)
+		assert.equal((await ensureGeneratedCredential(stack.stateDir, stack.api, generated)).outcome, 'kept');
+		assert.equal(await ssl(), 'require');
+		// the next start with the queue somewhere else (another DATABASE_URL): the generated data wins
+		const moved = { ...generated, data: jobsCredentialData(stack.queueUrl.replace('127.0.0.1', 'localhost')) };
+		assert.equal((await ensureGeneratedCredential(stack.stateDir, stack.api, moved)).outcome, 'updated');
+		assert.equal(await ssl(), 'disable');
+		assert.equal((await ensureGeneratedCredential(stack.stateDir, stack.api, moved)).outcome, 'kept');
 	}),
 );
