@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createEmptyDatabase } from '../support/database';
+import { createEmptyDatabase, serverUrl } from '../support/database';
 
 const START = join(__dirname, '..', '..', 'scripts', 'start.mjs');
 const PASSWORD = 'pw-never-printed-4c1d';
@@ -21,14 +21,6 @@ function npmStart(databaseUrl: string): Promise<{ code: number; output: string }
 			resolve({ code: error ? Number(error.code) : 0, output: `${stdout}${stderr}` });
 		});
 	});
-}
-
-function serverUrl(parts: { username?: string; password?: string; database?: string }): string {
-	const url = new URL(process.env.MCP_JOBS_TEST_ADMIN_URL!);
-	if (parts.username) url.username = parts.username;
-	if (parts.password) url.password = parts.password;
-	if (parts.database) url.pathname = `/${parts.database}`;
-	return url.toString();
 }
 
 test('a value that is not a postgres URL is rejected by name', async () => {
