@@ -1,4 +1,4 @@
-// One n8n OS process (main or a worker), restartable: started under the Node >= 24 binary in its own process
+// One n8n OS process (main or a worker), restartable: started under the Node binary n8n runs on in its own process
 // group (so its task-runner children die with it), writing straight into its log file, which is tailed here for
 // readiness checks and waitForLog. Every group still alive is killed when this process exits.
 import { spawn } from 'node:child_process';

@@ -1,7 +1,8 @@
-// Starts n8n (regular mode, or queue mode = main + workers over Redis) under the Node >= 24 binary from
-// ensureN8n(), with a Postgres database, an env-managed owner and logs in the user folder, and stops it again.
+// Starts n8n (regular mode, or queue mode = main + workers over Redis) under the Node binary from ensureN8n(), with
+// a Postgres database, an owner (from the environment in 2.x, set up over HTTP in 1.x) and logs in the user folder,
+// and stops it again.
 // Each process is an N8nProcess (n8n-process.mjs); all of them are stopped on SIGINT/SIGTERM/SIGHUP.
-//   const install = await ensureN8n();                                       // install.mjs: cached n8n + Node 24
+//   const install = await ensureN8n();                                       // install.mjs: cached n8n + its Node
 //   await installPackageIntoN8n({ userFolder, packageDir });                  // package-install.mjs
 //   const n8n = await startN8n({ install, userFolder, databaseUrl, mode: 'queue', workers: 2 });
 //   const api = await connectApi({ baseUrl: n8n.baseUrl, ...n8n.owner });   // api.mjs
