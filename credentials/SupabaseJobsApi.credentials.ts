@@ -12,6 +12,12 @@ export class SupabaseJobsApi implements ICredentialType {
 
 	// Tested by the nodes' credentialTest method (supabaseJobsApiTest): a Postgres connection cannot be
 	// tested with an HTTP request, and the test must call the queue, not only reach the host.
+	//
+	// Only the two required Supabase API fields use `show`; the others use `hide`. n8n 1.x's public API validates a
+	// credential against a JSON schema built from the `show` conditions, taking each selector's first value only: any
+	// field shown for the other connection would be forbidden there, and any shown optional field required.
+	// (`required` on Connection String would make it required for both connections in that schema: the node
+	// checks it at run time instead, naming the field.)
 	properties: INodeProperties[] = [
 		{
 			displayName: 'Connection',
@@ -59,7 +65,7 @@ export class SupabaseJobsApi implements ICredentialType {
 			default: 1000,
 			description:
 				"The project's Max Rows (Project Settings > Data API; 1000 unless changed). The API returns at most that many rows per call, so the nodes send batches in chunks of this size.",
-			displayOptions: { show: { connection: ['supabaseApi'] } },
+			displayOptions: { hide: { connection: ['postgres'] } },
 		},
 		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password -- it holds a secret (key or password)
 		{
@@ -69,9 +75,8 @@ export class SupabaseJobsApi implements ICredentialType {
 			typeOptions: { password: true },
 			placeholder: 'postgresql://postgres.your-ref:password@aws-0-region.pooler.supabase.com:5432/postgres',
 			default: '',
-			required: true,
-			description: 'Use port 5432 (direct or session mode): the transaction pooler (6543) cannot LISTEN for new jobs',
-			displayOptions: { show: { connection: ['postgres'] } },
+			description: 'Required. Use port 5432 (direct or session mode): the transaction pooler (6543) cannot LISTEN for new jobs.',
+			displayOptions: { hide: { connection: ['supabaseApi'] } },
 		},
 		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password -- it holds a secret (key or password)
 		{
@@ -83,7 +88,7 @@ export class SupabaseJobsApi implements ICredentialType {
 			default: '',
 			description:
 				'Optional. Lets the Job Trigger LISTEN for new jobs and fire within milliseconds; without it the trigger polls. Session mode (5432) or direct only.',
-			displayOptions: { show: { connection: ['supabaseApi'] } },
+			displayOptions: { hide: { connection: ['postgres'] } },
 		},
 		{
 			displayName: 'SSL',

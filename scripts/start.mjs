@@ -89,6 +89,7 @@ async function serve() {
 			stateDir,
 			persistent: true,
 			databaseUrl: process.env.DATABASE_URL || undefined,
+			databaseUrlName: 'DATABASE_URL',
 			pgPort: portFromEnv('N8N_JOBS_PG_PORT', 54329),
 			n8nPort: portFromEnv('N8N_PORT', 5678),
 			signal: aborter.signal,

@@ -252,6 +252,8 @@ export function buildWorkflow({ html, readRequest, buildResponse }) {
 	connect(build, respond);
 
 	return {
+		// stable, like every template's: `n8n import:workflow --input=<file>` needs one and then updates instead of duplicating
+		id: 'supabaseJobsDash',
 		name: 'Supabase Jobs: dashboard',
 		nodes,
 		pinData: {},

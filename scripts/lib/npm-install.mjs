@@ -29,32 +29,34 @@ export async function ensureNodeBinary({ version, dir, log }) {
  * Installs `spec` into prefix `dir` unless its marker file says a previous install finished.
  * A dir without marker (killed install) is wiped and reinstalled. Safe to call concurrently from several
  * processes (a lock directory serialises installs).
- * @param {{ dir: string, spec: string, what: string, log: (line: string) => void }} args
+ * @param {{ dir: string, spec: string, overrides?: Record<string, string>, what: string, log: (line: string) => void }} args
+ *   overrides: npm `overrides` for the install (a dependency pinned to a version from the registry)
  */
-export async function installOnce({ dir, spec, what, log }) {
+export async function installOnce({ dir, spec, overrides, what, log }) {
 	const marker = join(dir, MARKER);
-	if (await markerMatches(marker, spec)) return;
+	const installed = { spec, overrides };
+	if (await markerMatches(marker, installed)) return;
 	const lock = `${dir}.lock`;
 	const owned = await acquireDirLock(lock, {
-		done: () => markerMatches(marker, spec),
+		done: () => markerMatches(marker, installed),
 		timeoutMs: INSTALL_TIMEOUT_MS,
 		onWait: (pid) => log(`[install] waiting for process ${pid} installing into ${dir}`),
 	});
 	if (!owned) return;
 	try {
-		if (await markerMatches(marker, spec)) return; // another process finished while we waited
+		if (await markerMatches(marker, installed)) return; // another process finished while we waited
 		if (existsSync(dir)) {
 			log(`[install] removing incomplete install in ${dir}`);
 			await rm(dir, { recursive: true, force: true });
 		}
 		await mkdir(dir, { recursive: true });
 		// a private package.json so npm treats dir as its own project (and no parent .npmrc/workspace leaks in)
-		await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'n8n-jobs-harness-cache', private: true }, null, 2));
+		await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'n8n-jobs-harness-cache', private: true, overrides }, null, 2));
 		log(`[install] installing ${what} into ${dir}`);
 		const started = Date.now();
 		await npmInstallWithProgress({ dir, spec, log, started });
 		const seconds = Math.round((Date.now() - started) / 1000);
-		await writeFile(marker, JSON.stringify({ spec, installedAt: new Date().toISOString(), seconds }, null, 2));
+		await writeFile(marker, JSON.stringify({ spec, overrides, installedAt: new Date().toISOString(), seconds }, null, 2));
 		log(`[install] installed ${spec} in ${fmtElapsed(Date.now() - started)} (${await dirSize(dir)})`);
 	} finally {
 		await releaseDirLock(lock);
@@ -62,9 +64,10 @@ export async function installOnce({ dir, spec, what, log }) {
 }
 
 /** @returns {Promise<boolean>} */
-async function markerMatches(marker, spec) {
+async function markerMatches(marker, { spec, overrides }) {
 	try {
-		return JSON.parse(await readFile(marker, 'utf8')).spec === spec;
+		const done = JSON.parse(await readFile(marker, 'utf8'));
+		return done.spec === spec && JSON.stringify(done.overrides) === JSON.stringify(overrides);
 	} catch {
 		return false;
 	}

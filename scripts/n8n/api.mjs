@@ -1,6 +1,7 @@
-// A small client for a running n8n 2.40.7: logs in as the owner, creates a public-API key, then uses the
-// public API (/api/v1, header X-N8N-API-KEY) for credentials/workflows/executions and the editor's
-// cookie-authenticated endpoints where the public API has nothing (node-type listing).
+// A small client for a running n8n 2.40.7 (or 1.123.x): logs in as the owner, creates a public-API key, then uses
+// the public API (/api/v1, header X-N8N-API-KEY) for credentials/workflows/executions and the editor's
+// cookie-authenticated endpoints where the public API has nothing (node-type listing; in 1.x also listing and
+// updating credentials).
 //
 // Endpoints (read in n8n 2.40.7 dist/controllers, dist/public-api/v1/openapi.yml):
 //  - POST /rest/login { emailOrLdapLoginId, password } → cookie `n8n-auth`; the JWT is bound to the
@@ -14,6 +15,9 @@
 //    a node credential given as a string, as { id: null, name }, or with an unknown id is resolved by
 //    unique (name, type) in the owner's project. bindCredentials() below does it client-side anyway.
 //  - GET /types/nodes.json (cookie auth) → all loaded node type descriptions (the editor's list).
+//  - n8n 1.x (1.123.81 dist): the owner is set up with POST /rest/owner/setup (skipAuth); workflows are activated
+//    with POST /api/v1/workflows/{id}/activate (no /publish, no publication status) and deactivated with
+//    /deactivate; the public API has no GET or PATCH for credentials (the editor's /rest/credentials has).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fatal, waitUntil } from '../lib/wait.mjs';
@@ -30,7 +34,10 @@ import { fatal, waitUntil } from '../lib/wait.mjs';
 /**
  * @typedef {object} N8nApi
  * @property {string} baseUrl
+ * @property {number} major  n8n's major version
  * @property {(cred: { name: string, type: string, data: Record<string, unknown> }) => Promise<CredentialRef>} createCredential
+ * @property {() => Promise<CredentialRef[]>} listCredentials
+ * @property {(id: string, cred: { name: string, type: string, data: Record<string, unknown> }) => Promise<void>} updateCredential
  * @property {(workflow: object, options?: { credentials?: CredentialsByType }) => Promise<string>} importWorkflow
  *           returns the new workflow id
  * @property {(id: string, options?: { timeoutMs?: number }) => Promise<object>} activateWorkflow
@@ -52,11 +59,30 @@ import { fatal, waitUntil } from '../lib/wait.mjs';
  */
 
 /**
+ * n8n 1.x: sets up the instance owner over HTTP, once (n8n 2.x takes the owner from its environment).
+ * @param {{ baseUrl: string, owner: { email: string, password: string, firstName: string, lastName: string } }} options
+ */
+export async function setUpOwner({ baseUrl, owner }) {
+	const { email, password, firstName, lastName } = owner;
+	const res = await fetch(`${baseUrl}/rest/owner/setup`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ email, password, firstName, lastName }),
+		signal: AbortSignal.timeout(30_000),
+	});
+	const text = await res.text();
+	if (res.ok || (res.status === 400 && /already setup/i.test(text))) return;
+	throw new Error(`POST /rest/owner/setup → HTTP ${res.status}: ${text.slice(0, 300)}`);
+}
+
+/**
  * Logs in and creates an API key with every scope the owner may have.
- * @param {{ baseUrl: string, email: string, password: string, label?: string, timeoutMs?: number }} options
+ * @param {{ baseUrl: string, email: string, password: string, label?: string, timeoutMs?: number, version?: string }} options
+ *   version: the n8n version (default 2.x); 1.x has other endpoints for activation and credentials
  * @returns {Promise<N8nApi>}
  */
-export async function connectApi({ baseUrl, email, password, label, timeoutMs = 30_000 }) {
+export async function connectApi({ baseUrl, email, password, label, timeoutMs = 30_000, version = '2' }) {
+	const major = Number(String(version).split('.')[0]);
 	if (!baseUrl) throw new Error('connectApi: baseUrl is required');
 	if (!email || !password) throw new Error('connectApi: email and password are required (startN8n returns them as handle.owner)');
 	baseUrl = baseUrl.replace(/\/+$/, '');
@@ -170,6 +196,7 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 	/** @type {N8nApi} */
 	const api = {
 		baseUrl,
+		major,
 		apiKeyId,
 		publicApi,
 		rest,
@@ -180,6 +207,14 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 			if (!name || !type) throw new Error('createCredential: name and type are required');
 			const cred = await publicApi('POST', '/credentials', { name, type, data: data ?? {} });
 			return { id: cred.id, name: cred.name, type: cred.type };
+		},
+		async listCredentials() {
+			const all = major >= 2 ? await listPages(publicApi, '/credentials') : await rest('GET', '/credentials');
+			return all.map(({ id, name, type }) => ({ id, name, type }));
+		},
+		async updateCredential(id, { name, type, data }) {
+			if (major >= 2) await publicApi('PATCH', `/credentials/${id}`, { data });
+			else await rest('PATCH', `/credentials/${id}`, { name, type, data });
 		},
 		async importWorkflow(workflow, { credentials } = {}) {
 			const wf = typeof workflow === 'string' ? JSON.parse(workflow) : structuredClone(workflow);
@@ -196,16 +231,9 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 			return created.id;
 		},
 		async activateWorkflow(id, { timeoutMs: waitMs = 60_000 } = {}) {
-			let published;
-			try {
-				published = await publicApi('POST', `/workflows/${id}/publish`, {});
-			} catch (err) {
-				if (err.status !== 404) throw err;
-				// n8n 1.x only has /activate; if that fails too, report the original error
-				return await publicApi('POST', `/workflows/${id}/activate`).catch(() => {
-					throw err;
-				});
-			}
+			// 1.x activates synchronously: its triggers and webhooks are live when the call returns
+			if (major < 2) return await publicApi('POST', `/workflows/${id}/activate`);
+			const published = await publicApi('POST', `/workflows/${id}/publish`, {});
 			// 2.40 publishes through an outbox (N8N_USE_WORKFLOW_PUBLICATION_SERVICE, default true): the call
 			// returns before triggers/webhooks are live. Wait for the editor's publication status to settle.
 			let last;
@@ -233,7 +261,7 @@ export async function connectApi({ baseUrl, email, password, label, timeoutMs = 
 			return published;
 		},
 		async deactivateWorkflow(id) {
-			return await publicApi('POST', `/workflows/${id}/unpublish`, {});
+			return await publicApi('POST', `/workflows/${id}/${major < 2 ? 'deactivate' : 'unpublish'}`, {});
 		},
 		async getWorkflow(id) {
 			return await publicApi('GET', `/workflows/${id}`);
@@ -300,6 +328,19 @@ export function bindCredentials(workflow, byType) {
 		}
 	}
 	return workflow;
+}
+
+/** Every item of a cursor-paged public-API list. */
+export async function listPages(publicApi, path) {
+	const out = [];
+	let cursor;
+	do {
+		const sep = path.includes('?') ? '&' : '?';
+		const page = await publicApi('GET', `${path}${sep}limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+		out.push(...(page.data ?? []));
+		cursor = page.nextCursor;
+	} while (cursor);
+	return out;
 }
 
 /** A response body: parsed when it is JSON, the text itself otherwise, undefined when empty. */

@@ -64,7 +64,7 @@ try {
 
 // ---------------------------------------------------------------- scenarios
 
-async function httpApi({ hook }) {
+async function httpApi({ hook, db }) {
 	const enq = await hook('POST', 'jobs/enqueue', { source: 'check', jobType: 'example', payload: { n: 1 }, priority: 3 });
 	check(
 		enq.status === 200 && enq.body.ok === true && /^[0-9a-f-]{36}$/.test(enq.body.jobId),
@@ -78,6 +78,21 @@ async function httpApi({ hook }) {
 			bad.body.errors.some((e) => e.startsWith('source is required')) &&
 			bad.body.errors.some((e) => e.includes('"job_type"')),
 		`bad body → 400 naming the fields: ${bad.body.errors.join(' | ')}`,
+	);
+	const grouped = await hook('POST', 'jobs/enqueue', {
+		source: 'check',
+		jobType: 'grouped',
+		payload: { customerId: 'c-42' },
+		groupKey: 'c-42',
+	});
+	const groupRow = (await db.query('select group_key from mcp_jobs.jobs where id = $1', [grouped.body.jobId])).rows[0];
+	check(grouped.status === 200 && groupRow?.group_key === 'c-42', `groupKey → the job's group_key: ${JSON.stringify(groupRow)}`);
+	const ungrouped = (await db.query('select group_key from mcp_jobs.jobs where id = $1', [enq.body.jobId])).rows[0];
+	check(ungrouped.group_key === null, 'no groupKey → no group_key');
+	const badGroup = await hook('POST', 'jobs/enqueue', { source: 'check', jobType: 'grouped', groupKey: '' });
+	check(
+		badGroup.status === 400 && badGroup.body.errors.some((e) => e.startsWith('groupKey must be')),
+		`empty groupKey → 400: ${badGroup.body.errors?.join(' | ')}`,
 	);
 	const idem = { source: 'check', jobType: 'example', idempotencyKey: `k-${Date.now()}` };
 	const first = await hook('POST', 'jobs/enqueue', idem);

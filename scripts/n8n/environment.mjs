@@ -25,10 +25,13 @@ const DROPPED_NAMES = [
  * @param {string} run.encryptionKey
  * @param {{ email: string, passwordHash: string, firstName: string, lastName: string }} run.owner
  * @param {{ redis?: import('./redis.mjs').RedisOptions, prefix: string }} [run.queue]  queue mode
+ * @param {string[]} [run.pathDirs]        directories first on PATH (e.g. a stand-in npm, see env-package.mjs)
  */
-export function runSettings({ install, userFolder, port, db, encryptionKey, owner, queue }) {
+export function runSettings({ install, userFolder, port, db, encryptionKey, owner, queue, pathDirs = [] }) {
 	const url = `http://127.0.0.1:${port}/`;
 	const settings = {
+		// as in n8n's Docker image: error answers carry no stack traces, and the login and push checks are on
+		NODE_ENV: 'production',
 		N8N_USER_FOLDER: userFolder,
 		N8N_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_HOST: '127.0.0.1',
@@ -44,11 +47,6 @@ export function runSettings({ install, userFolder, port, db, encryptionKey, owne
 		DB_POSTGRESDB_DATABASE: db.database,
 		DB_POSTGRESDB_SCHEMA: db.schema,
 		N8N_ENCRYPTION_KEY: encryptionKey,
-		N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'true',
-		N8N_INSTANCE_OWNER_EMAIL: owner.email,
-		N8N_INSTANCE_OWNER_PASSWORD_HASH: owner.passwordHash,
-		N8N_INSTANCE_OWNER_FIRST_NAME: owner.firstName,
-		N8N_INSTANCE_OWNER_LAST_NAME: owner.lastName,
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
 		N8N_DIAGNOSTICS_ENABLED: 'false',
@@ -56,13 +54,12 @@ export function runSettings({ install, userFolder, port, db, encryptionKey, owne
 		N8N_TEMPLATES_ENABLED: 'false',
 		N8N_PERSONALIZATION_ENABLED: 'false',
 		N8N_SECURE_COOKIE: 'false',
-		// its refresh task calls api.n8n.io every start and logs a stack trace when offline
-		N8N_DISABLED_MODULES: 'mcp-registry',
 		N8N_LOG_OUTPUT: 'console',
 		N8N_HARNESS_PARENT_PID: String(process.pid),
-		// n8n spawns its JS task runner as plain `node` from PATH: make that the Node >= 24 binary
-		PATH: [dirname(install.nodeBin), process.env.PATH].filter(Boolean).join(delimiter),
+		// n8n spawns its JS task runner as plain `node` from PATH: make that the Node n8n runs on
+		PATH: [...pathDirs, dirname(install.nodeBin), process.env.PATH].filter(Boolean).join(delimiter),
 		NO_COLOR: '1',
+		...(install.major >= 2 ? n8n2Settings(owner) : {}),
 	};
 	if (!queue) return settings;
 	const redis = redisAddress(queue.redis);
@@ -80,6 +77,22 @@ export function runSettings({ install, userFolder, port, db, encryptionKey, owne
 		N8N_REDIS_KEY_PREFIX: queue.prefix,
 		// manual (editor) runs on workers too, as n8n says will become the default
 		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+	};
+}
+
+/**
+ * What only n8n 2.x knows: the owner managed through the environment (1.x gets it over HTTP, see start-n8n.mjs), and
+ * module names (1.x refuses to start on a module name it does not know).
+ */
+function n8n2Settings(owner) {
+	return {
+		N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'true',
+		N8N_INSTANCE_OWNER_EMAIL: owner.email,
+		N8N_INSTANCE_OWNER_PASSWORD_HASH: owner.passwordHash,
+		N8N_INSTANCE_OWNER_FIRST_NAME: owner.firstName,
+		N8N_INSTANCE_OWNER_LAST_NAME: owner.lastName,
+		// its refresh task calls api.n8n.io every start and logs a stack trace when offline
+		N8N_DISABLED_MODULES: 'mcp-registry',
 	};
 }
 

@@ -13,12 +13,14 @@ import { isAlive } from '../lib/processes.mjs';
 import { connectApi } from './api.mjs';
 import { prepareDatabase } from './database.mjs';
 import { ensureN8n } from './install.mjs';
+import { packageFromEnvironment } from './env-package.mjs';
 import { installPackageIntoN8n } from './package-install.mjs';
-import { importTemplateOnce, readTemplates, updateWorkflowSettings, upsertCredential } from './provision.mjs';
+import { importTemplatesOnce, readTemplates, updateWorkflowSettings, upsertCredential } from './provision.mjs';
 import { startN8n } from './start-n8n.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
+const { databaseTarget, migrate } = require('../../bin/supabase-jobs-migrate.js');
 
 export const JOBS_CREDENTIAL = { name: 'Supabase Jobs account', type: 'supabaseJobsApi' };
 const HEADER_CREDENTIAL = { name: 'Jobs API header auth', type: 'httpHeaderAuth', header: 'X-API-Key' };
@@ -45,6 +47,7 @@ const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue
  * @property {string} apiKey          value of the X-API-Key header the HTTP API template checks
  * @property {Record<string, { id: string, name: string, created: boolean, active: boolean }>} workflows  by template file
  * @property {{ embedded: boolean, dataDir?: string, port?: number }} postgres
+ * @property {string} stateDir
  * @property {() => Promise<void>} stop  stops n8n, then the embedded Postgres
  */
 
@@ -53,11 +56,17 @@ const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue
  * @param {string} options.stateDir         Postgres data, n8n user folder and generated secrets live here
  * @param {boolean} [options.persistent]    keep the embedded Postgres data (npm start) or throw it away (checks)
  * @param {string} [options.databaseUrl]    queue database; default: an embedded PostgreSQL 17
+ * @param {string} [options.databaseUrlName]  what the caller calls databaseUrl in its errors (npm start: DATABASE_URL)
  * @param {string} [options.n8nDatabaseName]  database for n8n's own tables on that server (default n8n_supabase_jobs)
  * @param {number} [options.pgPort]         embedded Postgres port (default: a free one)
  * @param {number} [options.n8nPort]        n8n port (default: a free one)
+ * @param {boolean} [options.importTemplates]  import the missing templates (default true); false leaves that to the caller
  * @param {string[]} [options.activate]     template files to activate
  * @param {Record<string, string|undefined>} [options.n8nEnv]  extra n8n environment
+ * @param {string} [options.n8nVersion]    n8n version (default: install.mjs's DEFAULT_N8N_VERSION)
+ * @param {'userFolder'|'environment'} [options.packageInstall]  how n8n gets this package: unpacked into its user
+ *                                         folder before it starts (default), or installed by n8n itself from
+ *                                         N8N_COMMUNITY_PACKAGES as in Docker (n8n 2.x; see env-package.mjs)
  * @param {'regular'|'queue'} [options.mode]  n8n's execution mode (default regular)
  * @param {number} [options.workers]       queue mode: how many `n8n worker` processes (default 1)
  * @param {{ host?: string, port?: number }} [options.redis]  queue mode Redis (default 127.0.0.1:6379)
@@ -70,11 +79,15 @@ export async function startLocalStack(options) {
 		stateDir,
 		persistent = false,
 		databaseUrl,
+		databaseUrlName = 'databaseUrl',
 		n8nDatabaseName = 'n8n_supabase_jobs',
 		pgPort,
 		n8nPort,
+		importTemplates = true,
 		activate = DEFAULT_ACTIVE,
 		n8nEnv = {},
+		n8nVersion,
+		packageInstall = 'userFolder',
 		mode = 'regular',
 		workers,
 		redis,
@@ -90,6 +103,7 @@ export async function startLocalStack(options) {
 	};
 	try {
 		// ---- database
+		if (databaseUrl) databaseTarget(databaseUrl, databaseUrlName); // anything but a postgres:// URL, by name
 		let adminUrl = databaseUrl;
 		let queueUrl = databaseUrl;
 		const postgres = { embedded: !databaseUrl };
@@ -113,17 +127,29 @@ export async function startLocalStack(options) {
 			queueUrl = pg.url;
 		}
 		step();
-		const { migrate } = require('../../bin/supabase-jobs-migrate.js');
-		const applied = await migrate({ connectionString: queueUrl });
+		// a failure on the caller's database names the setting, server, database and user (never the password)
+		const onGivenDatabase = databaseUrl ? givenDatabaseFailure(databaseUrl, databaseUrlName) : (err) => err;
+		const applied = await migrate({ connectionString: queueUrl }).catch((err) => {
+			throw onGivenDatabase(err);
+		});
 		log(`[stack] queue migrations: ${applied.length ? `applied ${applied.length}` : 'up to date'}`);
 
 		// ---- n8n
 		step();
-		const install = await ensureN8n({ log });
+		const install = await ensureN8n({ version: n8nVersion, log });
 		step();
 		const userFolder = join(stateDir, 'n8n');
-		await installPackageIntoN8n({ userFolder, packageDir: REPO, log });
-		const n8nDb = await n8nDatabase(adminUrl, n8nDatabaseName, log);
+		const packageSettings = { env: {}, pathDirs: [] };
+		if (packageInstall === 'environment') {
+			const fromEnv = await packageFromEnvironment({ packageDir: REPO, workDir: join(stateDir, 'package') });
+			Object.assign(packageSettings, { env: fromEnv.env, pathDirs: [fromEnv.pathDir] });
+			log(`[stack] n8n installs ${fromEnv.name}@${fromEnv.version} itself (N8N_COMMUNITY_PACKAGES) from ${fromEnv.tarball}`);
+		} else {
+			await installPackageIntoN8n({ userFolder, packageDir: REPO, log });
+		}
+		const n8nDb = await n8nDatabase(adminUrl, n8nDatabaseName, log).catch((err) => {
+			throw onGivenDatabase(err);
+		});
 		if (n8nPort) await assertPortFree(n8nPort, 'stop what runs there (another n8n?) or set N8N_PORT to a free port');
 		step();
 		const n8n = await startN8n({
@@ -135,32 +161,33 @@ export async function startLocalStack(options) {
 			mode,
 			workers,
 			redis,
-			env: n8nEnv,
+			env: { ...packageSettings.env, ...n8nEnv },
+			pathDirs: packageSettings.pathDirs,
 			log,
 		});
 		cleanups.push(() => n8n.stop());
-		const api = await connectApi({ baseUrl: n8n.baseUrl, ...n8n.owner, label: `${API_KEY_LABEL} ${new Date().toISOString()}` });
+		const api = await connectApi({
+			baseUrl: n8n.baseUrl,
+			...n8n.owner,
+			version: n8n.version,
+			label: `${API_KEY_LABEL} ${new Date().toISOString()}`,
+		});
 		cleanups.push(() => api.dispose());
 		await deleteLeftoverApiKeys(api);
 		step();
 
 		// ---- credentials
 		const secrets = await localSecrets(stateDir);
-		const jobs = await upsertCredential(api, { ...JOBS_CREDENTIAL, data: jobsCredentialData(queueUrl) });
-		const header = await upsertCredential(api, {
+		const jobs = await ensureGeneratedCredential(stateDir, api, { ...JOBS_CREDENTIAL, data: jobsCredentialData(queueUrl) });
+		const header = await ensureGeneratedCredential(stateDir, api, {
 			name: HEADER_CREDENTIAL.name,
 			type: HEADER_CREDENTIAL.type,
 			data: { name: HEADER_CREDENTIAL.header, value: secrets.apiKey },
 		});
-		const outcome = (credential) => `${credential.name} (${credential.created ? 'created' : 'updated'})`;
-		log(`[stack] credentials: ${outcome(jobs)}, ${outcome(header)}`);
+		log(`[stack] credentials: ${[jobs, header].map((c) => `${c.name} (${c.outcome})`).join(', ')}`);
 
 		// ---- templates
-		const byType = { [jobs.type]: jobs, [header.type]: header };
-		const workflows = {};
-		for (const { file, workflow } of await readTemplates(join(REPO, 'workflows'))) {
-			workflows[file] = await importTemplateOnce(api, workflow, { credentials: byType });
-		}
+		const workflows = importTemplates ? await importTemplatesOnce(n8n, api, await readTemplates(join(REPO, 'workflows'))) : {};
 		const errorHandler = workflows['error-handler.json'];
 		const worker = workflows['scheduled-worker.json'];
 		if (errorHandler && worker?.created) await updateWorkflowSettings(api, worker.id, { errorWorkflow: errorHandler.id });
@@ -177,11 +204,24 @@ export async function startLocalStack(options) {
 		);
 		log(`[stack] templates: ${summary.join('; ')}`);
 
-		return { queueUrl, n8n, api, apiKey: secrets.apiKey, workflows, postgres, stop };
+		return { queueUrl, n8n, api, apiKey: secrets.apiKey, workflows, postgres, stateDir, stop };
 	} catch (err) {
 		await stop();
 		throw err;
 	}
+}
+
+/**
+ * Turns an error on the caller's database into one that says which setting, server, database and user it was
+ * (connection failures from bin/supabase-jobs-migrate.js name the server already).
+ */
+function givenDatabaseFailure(databaseUrl, name) {
+	const { host, port, database, user } = databaseTarget(databaseUrl, name);
+	return (err) => {
+		const where = err.message.startsWith('cannot connect to PostgreSQL at') ? '' : ` (${host}:${port}, database ${database}, user ${user})`;
+		err.message = `${name}${where}: ${err.message}`;
+		return err;
+	};
 }
 
 /** The credential data for a Postgres connection to the queue; SSL off for local servers unless the URL says otherwise. */
@@ -263,6 +303,21 @@ async function stopLeftoverPostgres(dataDir, log) {
 	process.kill(pid, 'SIGINT');
 	for (let i = 0; i < 60 && isAlive(pid); i++) await sleep(500);
 	if (isAlive(pid)) throw new Error(`the PostgreSQL left running on ${dataDir} (pid ${pid}) did not stop; stop it and retry`);
+}
+
+/**
+ * What every start does with a credential it generates: upsertCredential, remembering in `<stateDir>/credentials.json`
+ * what it wrote (a hash per credential), so that the next start keeps edits made in the editor unless the generated
+ * data changed.
+ */
+export async function ensureGeneratedCredential(stateDir, api, credential) {
+	const file = join(stateDir, 'credentials.json');
+	const written = existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) : {};
+	const result = await upsertCredential(api, credential, { written: written[credential.name] });
+	if (written[credential.name] !== result.written) {
+		await writeFile(file, JSON.stringify({ ...written, [credential.name]: result.written }, null, 2), { mode: 0o600 });
+	}
+	return result;
 }
 
 /** Secrets generated once per state dir: the HTTP API key. */

@@ -1,4 +1,4 @@
-// One n8n OS process (main or a worker), restartable: started under the Node >= 24 binary in its own process
+// One n8n OS process (main or a worker), restartable: started under the Node binary n8n runs on in its own process
 // group (so its task-runner children die with it), writing straight into its log file, which is tailed here for
 // readiness checks and waitForLog. Every group still alive is killed when this process exits.
 import { spawn } from 'node:child_process';
@@ -176,7 +176,13 @@ export class N8nProcess {
 	async stop(timeoutMs = 45_000) {
 		if (this.running) {
 			signalGroup(this.child.pid, 'SIGTERM');
-			const timedOut = await Promise.race([this.exited.then(() => false), sleep(timeoutMs).then(() => true)]);
+			// the timer is cancelled once n8n exited: a pending one would keep this process alive for the whole timeout
+			const timer = new AbortController();
+			const timedOut = await Promise.race([
+				this.exited.then(() => false),
+				sleep(timeoutMs, true, { signal: timer.signal }).catch(() => false),
+			]);
+			timer.abort();
 			if (timedOut && this.running) {
 				appendFileSync(this.logFile, `[harness] ${this.name} did not stop within ${timeoutMs / 1000}s, sending SIGKILL\n`);
 				signalGroup(this.child.pid, 'SIGKILL');

@@ -153,7 +153,7 @@ function checkPackageShape(pkg, packageDir) {
 }
 
 /** `npm pack` into workDir; returns the tarball path. Lifecycle scripts are not run (the package must be built). */
-async function npmPack(packageDir, workDir) {
+export async function npmPack(packageDir, workDir) {
 	const out = await runCommand(NPM, ['pack', packageDir, '--pack-destination', workDir, '--ignore-scripts', '--json', '--loglevel=error'], {
 		cwd: workDir,
 		what: `npm pack ${packageDir}`,

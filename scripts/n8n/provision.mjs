@@ -1,47 +1,83 @@
-// Idempotent set-up of a running n8n through its public API: credentials by (name, type), workflow
-// templates by name (imported once, never duplicated), with the templates' placeholder credentials bound.
-import { readdir, readFile } from 'node:fs/promises';
+// Idempotent set-up of a running n8n: credentials by (name, type) through its API, workflow templates by id or name
+// through its CLI import (imported once, never duplicated; n8n binds their credentials by name).
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bindCredentials } from './api.mjs';
+import { listPages } from './api.mjs';
 
 /** @typedef {import('./api.mjs').N8nApi} N8nApi */
 
 /**
- * Creates the credential, or updates the data of the existing one with the same name and type (so a
- * changed connection string or key takes effect and workflows keep pointing at the same id).
+ * Creates the credential, or updates the existing one with the same name and type, but only when `data` differs
+ * from what this function last wrote into it (`written`, a fingerprint it returns): so edits made in the editor
+ * survive the next start, unless the data itself changed (e.g. another DATABASE_URL), which then wins.
  * @param {N8nApi} api
  * @param {{ name: string, type: string, data: Record<string, unknown> }} credential
- * @returns {Promise<{ id: string, name: string, type: string, created: boolean }>}
+ * @param {{ written?: string }} [previous]  the fingerprint returned last time
+ * @returns {Promise<{ id: string, name: string, type: string, outcome: 'created'|'updated'|'kept', written: string }>}
  */
-export async function upsertCredential(api, { name, type, data }) {
-	const existing = (await listAll(api, '/credentials')).find((c) => c.name === name && c.type === type);
+export async function upsertCredential(api, { name, type, data }, { written } = {}) {
+	const fingerprint = createHash('sha256').update(JSON.stringify({ name, type, data })).digest('hex');
+	const existing = (await api.listCredentials()).find((c) => c.name === name && c.type === type);
 	if (!existing) {
 		const created = await api.createCredential({ name, type, data });
-		return { ...created, created: true };
+		return { ...created, outcome: 'created', written: fingerprint };
 	}
-	await api.publicApi('PATCH', `/credentials/${existing.id}`, { data });
-	return { id: existing.id, name, type, created: false };
+	if (written === fingerprint) return { id: existing.id, name, type, outcome: 'kept', written };
+	await api.updateCredential(existing.id, { name, type, data });
+	return { id: existing.id, name, type, outcome: 'updated', written: fingerprint };
 }
 
 /** Every workflow named `name` (not archived). */
 async function findWorkflowsByName(api, name) {
-	const found = await listAll(api, `/workflows?name=${encodeURIComponent(name)}&excludePinnedData=true`);
+	const found = await listPages(api.publicApi, `/workflows?name=${encodeURIComponent(name)}&excludePinnedData=true`);
 	return found.filter((w) => w.name === name && !w.isArchived);
 }
 
+/** The workflow with this id, unless it does not exist or is archived. */
+async function findWorkflowById(api, id) {
+	try {
+		const workflow = await api.getWorkflow(id);
+		return workflow.isArchived ? undefined : workflow;
+	} catch (err) {
+		if (err.status === 404) return undefined;
+		throw err;
+	}
+}
+
 /**
- * Imports a template unless a workflow with its name exists (then returns that one untouched, so edits
- * made in the editor survive a re-run).
+ * Imports the templates n8n does not have yet (neither their id nor their name) as users do, with the CLI's
+ * `n8n import:workflow` (one call for all of them): each keeps its id, so importing its file again updates it, and
+ * n8n binds its credentials by name. A template that exists is left as it is, so edits made in the editor survive.
+ * @param {import('./start-n8n.mjs').N8nHandle} n8n
  * @param {N8nApi} api
- * @param {object} workflow  the template JSON
- * @param {{ credentials?: Record<string, { id: string, name: string }> }} [options]  credential per type to bind
- * @returns {Promise<{ id: string, name: string, created: boolean, active: boolean }>}
+ * @param {Array<{ file: string, workflow: { id: string, name: string } }>} templates
+ * @returns {Promise<Record<string, { id: string, name: string, created: boolean, active: boolean }>>} by file
  */
-export async function importTemplateOnce(api, workflow, { credentials = {} } = {}) {
-	const [existing] = await findWorkflowsByName(api, workflow.name);
-	if (existing) return { id: existing.id, name: existing.name, created: false, active: Boolean(existing.active) };
-	const id = await api.importWorkflow(bindCredentials(structuredClone(workflow), credentials));
-	return { id, name: workflow.name, created: true, active: false };
+export async function importTemplatesOnce(n8n, api, templates) {
+	const byFile = {};
+	const missing = [];
+	for (const { file, workflow } of templates) {
+		if (!workflow.id) throw new Error(`workflows/${file} has no id: the CLI import needs one`);
+		const existing = (await findWorkflowById(api, workflow.id)) ?? (await findWorkflowsByName(api, workflow.name))[0];
+		if (existing) byFile[file] = { id: existing.id, name: existing.name, created: false, active: Boolean(existing.active) };
+		else missing.push({ file, workflow });
+	}
+	if (!missing.length) return byFile;
+	const dir = await mkdtemp(join(tmpdir(), 'n8n-templates-'));
+	try {
+		const input = join(dir, 'templates.json');
+		await writeFile(input, JSON.stringify(missing.map((t) => t.workflow)));
+		await n8n.cli(['import:workflow', `--input=${input}`]);
+	} finally {
+		await rm(dir, { recursive: true, force: true });
+	}
+	for (const { file, workflow } of missing) {
+		if (!(await findWorkflowById(api, workflow.id))) throw new Error(`n8n import:workflow did not import workflows/${file}`);
+		byFile[file] = { id: workflow.id, name: workflow.name, created: true, active: false };
+	}
+	return byFile;
 }
 
 /**
@@ -90,19 +126,6 @@ const SETTINGS_KEYS = [
 
 function pickSettings(settings) {
 	return Object.fromEntries(Object.entries(settings).filter(([k, v]) => SETTINGS_KEYS.includes(k) && v !== undefined && v !== null));
-}
-
-/** All pages of a cursor-paged public-API list. */
-async function listAll(api, path) {
-	const out = [];
-	let cursor;
-	do {
-		const sep = path.includes('?') ? '&' : '?';
-		const page = await api.publicApi('GET', `${path}${sep}limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-		out.push(...(page.data ?? []));
-		cursor = page.nextCursor;
-	} while (cursor);
-	return out;
 }
 
 /** Imports a copy of a stored workflow under a new name after `edit(node)` on each node; returns its id. */

@@ -1,7 +1,8 @@
-// Starts n8n (regular mode, or queue mode = main + workers over Redis) under the Node >= 24 binary from
-// ensureN8n(), with a Postgres database, an env-managed owner and logs in the user folder, and stops it again.
+// Starts n8n (regular mode, or queue mode = main + workers over Redis) under the Node binary from ensureN8n(), with
+// a Postgres database, an owner (from the environment in 2.x, set up over HTTP in 1.x) and logs in the user folder,
+// and stops it again.
 // Each process is an N8nProcess (n8n-process.mjs); all of them are stopped on SIGINT/SIGTERM/SIGHUP.
-//   const install = await ensureN8n();                                       // install.mjs: cached n8n + Node 24
+//   const install = await ensureN8n();                                       // install.mjs: cached n8n + its Node
 //   await installPackageIntoN8n({ userFolder, packageDir });                  // package-install.mjs
 //   const n8n = await startN8n({ install, userFolder, databaseUrl, mode: 'queue', workers: 2 });
 //   const api = await connectApi({ baseUrl: n8n.baseUrl, ...n8n.owner });   // api.mjs
@@ -11,8 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stripVTControlCharacters } from 'node:util';
+import { runCommand } from '../lib/command.mjs';
 import { freePorts } from '../lib/ports.mjs';
 import { waitUntil } from '../lib/wait.mjs';
+import { setUpOwner } from './api.mjs';
 import { prepareDatabase } from './database.mjs';
 import { mainSettings, processEnv, runSettings, workerSettings } from './environment.mjs';
 import { lastLineSeq, N8nProcess, tail } from './n8n-process.mjs';
@@ -43,6 +47,7 @@ const live = new Set();
  *                                         instance owner (default owner@example.com + a random password kept in
  *                                         `<userFolder>/.harness/owner.json`); returned as result.owner
  * @property {Record<string, string|undefined>} [env]  extra env for all processes (undefined deletes a var)
+ * @property {string[]} [pathDirs]         directories put first on the processes' PATH
  * @property {Record<string, string|undefined>} [workerEnv]  extra env for workers only
  * @property {(line: string) => void} [log]  harness progress lines (never secrets)
  * @property {boolean} [echo]              also pass every n8n output line to log (prefixed)
@@ -55,6 +60,8 @@ const live = new Set();
  * @property {string} baseUrl    `http://127.0.0.1:<port>` (append /rest, /api/v1, /webhook/<path>)
  * @property {number} port
  * @property {'regular'|'queue'} mode
+ * @property {string} version    n8n's version
+ * @property {string} nodeVersion  the version of the Node it runs on
  * @property {{ email: string, password: string }} owner
  * @property {{ main: number, workers: number[] }} pids   (workers[i] is undefined while worker i is down)
  * @property {string[]} logFiles  main first, then workers
@@ -68,6 +75,9 @@ const live = new Set();
  *           waitForLog
  *           wait for a line matching pattern (source: 'main', a worker index or 'any'); returns the line
  * @property {() => number} logMark  a position for waitForLog({ since }) to only match newer lines
+ * @property {(args: string[], options?: { timeoutMs?: number }) => Promise<string>} cli
+ *           runs an n8n CLI command (e.g. `import:workflow --input=file.json`) against the same database, user folder
+ *           and settings as main, and resolves with its output
  */
 
 /**
@@ -110,7 +120,7 @@ export async function startN8n(options) {
 	const baseUrl = `http://127.0.0.1:${port}`;
 	const queuePrefix = options.queuePrefix ?? `n8njobs${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 	const queue = mode === 'queue' ? { redis, prefix: queuePrefix } : undefined;
-	const settings = runSettings({ install, userFolder, port, db, encryptionKey, owner, queue });
+	const settings = runSettings({ install, userFolder, port, db, encryptionKey, owner, queue, pathDirs: options.pathDirs });
 	const runId = new Date().toISOString().replace(/[:.]/g, '-');
 	const processOptions = (name) => ({
 		name,
@@ -121,10 +131,11 @@ export async function startN8n(options) {
 		echo,
 	});
 
+	const mainEnv = processEnv({ ...settings, ...mainSettings({ brokerPort: ports[1] }) }, extraEnv);
 	const mainProc = new N8nProcess({
 		...processOptions('main'),
 		args: ['start'],
-		env: processEnv({ ...settings, ...mainSettings({ brokerPort: ports[1] }) }, extraEnv),
+		env: mainEnv,
 		readyLine: /Editor is now accessible via/,
 		healthUrl: `${baseUrl}/healthz/readiness`,
 	});
@@ -151,6 +162,8 @@ export async function startN8n(options) {
 		baseUrl,
 		port,
 		mode,
+		version: install.version,
+		nodeVersion: install.nodeVersion,
 		owner: { email: owner.email, password: owner.password },
 		queuePrefix,
 		get pids() {
@@ -175,6 +188,18 @@ export async function startN8n(options) {
 		},
 		async kill(workerIndex, signal = 'SIGKILL') {
 			await worker(workerIndex).signal(signal);
+		},
+		async cli(args, { timeoutMs = 120_000 } = {}) {
+			// its own task broker port: main's is taken
+			const [brokerPort] = await freePorts(1);
+			const env = { ...mainEnv, ...mainSettings({ brokerPort }), N8N_PORT: String((await freePorts(1))[0]) };
+			const output = await runCommand(install.nodeBin, [install.n8nBin, ...args], {
+				cwd: userFolder,
+				env,
+				what: `n8n ${args.join(' ')}`,
+				timeoutMs,
+			});
+			return stripVTControlCharacters(output);
 		},
 		async restartWorker(workerIndex) {
 			const w = worker(workerIndex);
@@ -209,6 +234,7 @@ export async function startN8n(options) {
 		);
 		mainProc.start();
 		await mainProc.waitReady(startTimeoutMs);
+		if (install.major < 2) await setUpOwner({ baseUrl, owner });
 		log(`[n8n] main ready in ${seconds(started)}s (pid ${mainProc.pid})`);
 		if (workerProcs.length) {
 			const workersStarted = Date.now();

@@ -1,5 +1,6 @@
-// Shared parts of the end-to-end tests: a real n8n 2.40.7 with the built package, the queue database, and
-// assertions on what the workers left in mcp_jobs. Run with `npm run test:e2e` (node:test, one file at a time).
+// Shared parts of the end-to-end tests: a real n8n (2.40.7 unless a test asks for another) with the built package,
+// the queue database, and assertions on what the workers left in mcp_jobs. Run with `npm run test:e2e` (node:test,
+// one file at a time).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';

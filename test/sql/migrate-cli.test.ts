@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '../nodes/free-port';
-import { createEmptyDatabase } from '../support/database';
+import { createEmptyDatabase, serverUrl } from '../support/database';
 
 const CLI = join(__dirname, '..', '..', 'bin', 'supabase-jobs-migrate.js');
 const PASSWORD = 'pw-never-printed-7f3a';
@@ -15,15 +15,6 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<{ cod
 			resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
 		});
 	});
-}
-
-/** The test server's URL with another user, password or database. */
-function serverUrl(parts: { username?: string; password?: string; database?: string }): string {
-	const url = new URL(process.env.MCP_JOBS_TEST_ADMIN_URL!);
-	if (parts.username) url.username = parts.username;
-	if (parts.password) url.password = parts.password;
-	if (parts.database) url.pathname = `/${parts.database}`;
-	return url.toString();
 }
 
 test('applies every migration once, then reports nothing to apply', async () => {

@@ -15,6 +15,15 @@ function urlFor(database: string): string {
 	return u.toString();
 }
 
+/** The test server's URL with another user, password or database. */
+export function serverUrl(parts: { username?: string; password?: string; database?: string }): string {
+	const url = new URL(requiredEnv('MCP_JOBS_TEST_ADMIN_URL'));
+	if (parts.username) url.username = parts.username;
+	if (parts.password) url.password = parts.password;
+	if (parts.database) url.pathname = `/${parts.database}`;
+	return url.toString();
+}
+
 function requiredEnv(name: string): string {
 	const value = process.env[name];
 	if (!value) throw new Error(`${name} is not set: run the tests through jest (npm test), which starts the database`);
