@@ -161,6 +161,38 @@ test(
 );
 
 test(
+	"snooze: the instant worker's HTTP handler snoozes a 429 for the seconds its Retry-After header names",
+	guard(async () => {
+		const api = await rateLimitedApi(2, { 'retry-after': '2' });
+		try {
+			const enqueued = await stack.api.callWebhook('jobs/enqueue', {
+				body: { source: 'e2e', jobType: 'http_request', payload: { url: api.url } },
+				headers: key(),
+			});
+			assert.equal(enqueued.status, 200, enqueued.text);
+			const jobId = enqueued.body.jobId;
+			await waitUntil(
+				async () => (await stack.db.query('select status from mcp_jobs.jobs where id = $1', [jobId])).rows[0].status === 'completed',
+				{ timeoutMs: 60_000, what: 'the http_request job completed' },
+			);
+			const job = (await stack.db.query('select * from mcp_jobs.jobs where id = $1', [jobId])).rows[0];
+			assert.equal(job.attempts, 1, 'the two 429s counted no attempt');
+			assert.deepEqual(job.result, { status: 200, body: { answer: 42 } });
+			const runs = (await stack.db.query(`select mcp_jobs.get_job($1) -> 'runs' as runs`, [jobId])).rows[0].runs;
+			assert.deepEqual(
+				runs.map((r) => r.status),
+				['snoozed', 'snoozed', 'completed'],
+			);
+			assert.match(runs[0].error, /Retry-After: 2/);
+			assert.equal(api.requests.length, 3);
+			for (let i = 1; i < 3; i++) assert.ok(api.requests[i] - api.requests[i - 1] >= 1900, 'each retry waited for Retry-After (2 s)');
+		} finally {
+			await api.close();
+		}
+	}),
+);
+
+test(
 	'recurring: two active copies of the template enqueue exactly one job per minute slot',
 	guard(async () => {
 		// both copies ran in at least two slots (the tests above take minutes; wait for the rest)
