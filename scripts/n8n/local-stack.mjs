@@ -186,7 +186,7 @@ export async function startLocalStack(options) {
 export function jobsCredentialData(queueUrl) {
 	const host = new URL(queueUrl).hostname;
 	const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host);
-	return { connection: 'postgres', connectionString: queueUrl, ssl: local ? 'disable' : 'require', schema: 'mcp_jobs' };
+	return { connection: 'postgres', connectionString: queueUrl, ssl: local ? 'disable' : 'require' };
 }
 
 /**
