@@ -52,6 +52,8 @@ const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue
  * @param {boolean} [options.persistent]    keep the embedded Postgres data (npm start) or throw it away (checks)
  * @param {string} [options.databaseUrl]    queue database; default: an embedded PostgreSQL 17
  * @param {string} [options.n8nDatabaseName]  database for n8n's own tables on that server (default n8n_supabase_jobs)
+ * @param {string} [options.queueDatabaseUrl]  the queue's database on a server of its own instead (then n8n's tables stay
+ *                                          on the server above alone)
  * @param {number} [options.pgPort]         embedded Postgres port (default: a free one)
  * @param {number} [options.n8nPort]        n8n port (default: a free one)
  * @param {string[]} [options.activate]     template files to activate
@@ -69,6 +71,7 @@ export async function startLocalStack(options) {
 		persistent = false,
 		databaseUrl,
 		n8nDatabaseName = 'n8n_supabase_jobs',
+		queueDatabaseUrl,
 		pgPort,
 		n8nPort,
 		activate = DEFAULT_ACTIVE,
@@ -110,6 +113,7 @@ export async function startLocalStack(options) {
 			adminUrl = pg.url;
 			queueUrl = pg.url;
 		}
+		if (queueDatabaseUrl) queueUrl = queueDatabaseUrl;
 		step();
 		const { migrate } = require('../../bin/supabase-jobs-migrate.js');
 		const applied = await migrate({ connectionString: queueUrl });
