@@ -192,6 +192,23 @@ describe('On Execution End', () => {
 		expect(row).toMatchObject({ status: 'completed', result: { by: 'workflow' }, error: null });
 	});
 
+	test('a job the workflow finished before any heartbeat: the one finish call is refused and changes nothing', async () => {
+		// the trigger cannot know without asking; asking before every finish would cost every job a round trip
+		const [id] = await enqueue(db.pool, 'finish-wf-early', [{}]);
+		const calls = watchBatchCalls();
+		const trigger = await start({ queue: 'finish-wf-early', options: { pollIntervalSeconds: 60 } }); // lease 60 s: no heartbeat
+		await trigger.waitForEmits(1);
+		const { run_id } = trigger.emitted[0].data[0][0].json;
+		await db.pool.query(`select mcp_jobs.complete_job($1, '{"by":"workflow"}', p_run_id => $2)`, [id, run_id]);
+		trigger.emitted[0].donePromise!.resolve(fakeRun('error', new NodeOperationError(trigger.context.getNode(), 'late')));
+		await trigger.close();
+		const finishes = finishCalls(calls.answered);
+		expect(finishes.map((c) => [c.fn, c.items.map((item) => item.run_id)])).toEqual([['fail_jobs', [run_id]]]);
+		expect(finishes[0].rows).toEqual([expect.objectContaining({ ok: false, error_code: 'PT409' })]);
+		const [row] = await jobsOf(db.pool, 'finish-wf-early');
+		expect(row).toMatchObject({ status: 'completed', result: { by: 'workflow' }, error: null });
+	});
+
 	test('Leave to Workflow: the trigger does not finish the job', async () => {
 		const [id] = await enqueue(db.pool, 'leave', [{}]);
 		const calls = watchBatchCalls();
