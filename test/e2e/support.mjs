@@ -10,7 +10,7 @@ import { startLocalStack } from '../../scripts/n8n/local-stack.mjs';
 import { waitUntil } from '../../scripts/lib/wait.mjs';
 
 const require = createRequire(import.meta.url);
-const { Pool } = require('pg');
+const { Client, Pool } = require('pg');
 
 /**
  * Starts the local stack (embedded Postgres unless DATABASE_URL, n8n with the package, credentials, templates)
@@ -156,4 +156,29 @@ export async function waitForNoRunningExecutions(api, workflowIds, { timeoutMs =
 		},
 		{ timeoutMs, intervalMs: 1000, what: 'no running n8n execution', details: () => JSON.stringify(running.slice(0, 5)) },
 	);
+}
+
+/**
+ * Holds an EXCLUSIVE lock on mcp_jobs.jobs on a session of its own until at least `waiting` sessions of the nodes
+ * (claims, heartbeats, completes: they all write jobs) wait for it, so statements are in flight at that moment.
+ * The lock ends with `release()` or with the session (e.g. a server restart).
+ */
+export async function holdJobsLock(queueUrl, { waiting = 2, timeoutMs = 60_000 } = {}) {
+	const locker = new Client({ connectionString: queueUrl, application_name: 'e2e-lock' });
+	locker.on('error', () => undefined); // its session ends with the server
+	await locker.connect();
+	await locker.query('begin');
+	await locker.query('lock table mcp_jobs.jobs in exclusive mode');
+	await waitUntil(
+		async () => {
+			await locker.query('select pg_stat_clear_snapshot()'); // a transaction sees one snapshot of the activity otherwise
+			const { rows } = await locker.query(
+				`select count(*)::int as n from pg_stat_activity
+				 where application_name = 'n8n-nodes-supabase-jobs' and wait_event_type = 'Lock'`,
+			);
+			return rows[0].n >= waiting;
+		},
+		{ timeoutMs, intervalMs: 50, what: `${waiting} node statements waiting for the lock` },
+	);
+	return { release: () => locker.end().catch(() => undefined) };
 }

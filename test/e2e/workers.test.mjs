@@ -13,6 +13,7 @@ import {
 	assertCompletedOnce,
 	enqueueMany,
 	guarded,
+	holdJobsLock,
 	openStack,
 	outcomes,
 	overlappingRuns,
@@ -167,18 +168,29 @@ test(
 		});
 		const workflows = [instant, scheduled];
 		const ids = await enqueueMany(stack.db, RESTART_JOBS, (i) => ({ queue, payload: { i }, retry_delay_seconds: 1 }));
-		const completed = async () =>
-			(await stack.db.query(`select count(*)::int as n from mcp_jobs.jobs where id = any($1::uuid[]) and status = 'completed'`, [ids]))
-				.rows[0].n;
+		const counts = async () =>
+			(
+				await stack.db.query(
+					`select count(*) filter (where status = 'completed')::int as completed,
+					        count(*) filter (where status = 'running' and worker_id like 'n8n-%')::int as trigger_running,
+					        count(*) filter (where status = 'running' and worker_id like 'scheduled-worker-exec-%')::int as scheduled_running
+					 from mcp_jobs.jobs where queue = $1`,
+					[queue],
+				)
+			).rows[0];
 		const restarts = [];
 		const t0 = Date.now();
 		for (const workflow of workflows) await stack.api.activateWorkflow(workflow);
 		try {
 			for (const share of [1 / 3, 2 / 3]) {
-				await waitUntil(async () => (await completed()) >= RESTART_JOBS * share, {
-					timeoutMs: 5 * 60_000,
-					what: `${Math.round(share * 100)} % of the jobs completed`,
-				});
+				// mid-drain, while both workers hold claimed jobs (and then, statements in flight)
+				await waitUntil(
+					async () => {
+						const now = await counts();
+						return now.completed >= RESTART_JOBS * share && now.trigger_running > 0 && now.scheduled_running > 0;
+					},
+					{ timeoutMs: 5 * 60_000, intervalMs: 100, what: `${Math.round(share * 100)} % of the jobs completed, both workers holding jobs` },
+				);
 				restarts.push(await restartQueueServer());
 			}
 			await waitUntilFinished(stack.db, ids, { timeoutMs: 8 * 60_000, label: 'restarts' });
@@ -193,6 +205,7 @@ test(
 				restarts.map((r, n) => `restart ${n + 1}: ${r.restartMs} ms, LISTEN back after ${r.listenMs} ms`).join('; ') +
 				`; ${stranded} job(s) ran again after their lease expired; ${failedExecutions} scheduled-worker execution(s) failed`,
 		);
+		assert.ok(failedExecutions >= restarts.length, 'each restart broke a scheduled-worker execution mid-statement');
 		for (const { listenMs } of restarts) assert.ok(listenMs < 10_000, `the trigger was back on LISTEN within seconds (${listenMs} ms)`);
 		assert.deepEqual(await rerunsBeforeLease(stack.db, ids, RESTART_LEASE_SECONDS), [], 'no job ran again before its lease expired');
 		await waitForNoRunningExecutions(stack.api, workflows);
@@ -200,14 +213,19 @@ test(
 );
 
 /**
- * Restarts the queue's PostgreSQL and waits until the Job Trigger is back on LISTEN: its log says so, and its new
- * LISTEN session is in pg_stat_activity. Returns how long the restart took and when LISTEN was back after it (ms).
+ * Restarts the queue's PostgreSQL while the workers' statements are in flight (a lock held for the moment makes
+ * them wait), and waits until the Job Trigger is back on LISTEN: its log says so, and its new LISTEN session is in
+ * pg_stat_activity. Returns how long the restart took and when LISTEN was back after it (ms).
  */
 async function restartQueueServer() {
+	// the Job Trigger has at most two statements in flight (its claim-or-finish lane and a heartbeat): a third one waiting
+	// is the scheduled worker's
+	const lock = await holdJobsLock(stack.queueUrl, { waiting: 3 });
 	const mark = stack.n8n.logMark();
 	const t0 = Date.now();
 	await stack.queueServer.restart();
 	const up = Date.now();
+	await lock.release(); // its session ended with the restart
 	await stack.n8n.waitForLog(/Job Trigger: LISTEN connection restored/, { since: mark, source: 'main', timeoutMs: 60_000 });
 	await waitUntil(
 		async () =>
