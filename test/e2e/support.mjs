@@ -1,43 +1,59 @@
 // Shared parts of the end-to-end tests: a real n8n (2.40.7 unless a test asks for another) with the built package,
 // the queue database, and assertions on what the workers left in mcp_jobs. Run with `npm run test:e2e` (node:test,
 // one file at a time).
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../../scripts/lib/postgres.mjs';
 import { startLocalStack } from '../../scripts/n8n/local-stack.mjs';
 import { waitUntil } from '../../scripts/lib/wait.mjs';
 
 const require = createRequire(import.meta.url);
-const { Client } = require('pg');
+const { Client, Pool } = require('pg');
 
 /**
  * Starts the local stack (embedded Postgres unless DATABASE_URL, n8n with the package, credentials, templates)
  * in a throwaway state dir. `close()` prints n8n's log tail when a test marked the run failed.
+ * With `ownQueueServer`, the queue lives on an embedded PostgreSQL of its own, `queueServer`, which a test can
+ * restart (`queueServer.restart()`) without touching n8n's own database. `db` is a pool on the queue's database that
+ * reconnects after such a restart.
+ * @param {{ ownQueueServer?: boolean } & Partial<Parameters<typeof startLocalStack>[0]>} [options]
  */
-export async function openStack(options = {}) {
+export async function openStack({ ownQueueServer = false, ...options } = {}) {
 	const stateDir = await mkdtemp(join(tmpdir(), 'e2e-'));
 	const redis = { host: process.env.REDIS_HOST || '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379) };
-	const stack = await startLocalStack({
-		stateDir,
-		persistent: false,
-		databaseUrl: process.env.DATABASE_URL,
-		redis,
-		log: () => undefined,
-		...options,
-	});
-	const db = new Client({ connectionString: stack.queueUrl });
-	await db.connect();
+	const queueServer = ownQueueServer ? await startEmbeddedPostgres() : undefined;
+	let stack;
+	try {
+		stack = await startLocalStack({
+			stateDir,
+			persistent: false,
+			databaseUrl: process.env.DATABASE_URL,
+			queueDatabaseUrl: queueServer?.url,
+			redis,
+			log: () => undefined,
+			...options,
+		});
+	} catch (error) {
+		await queueServer?.stop();
+		throw error;
+	}
+	const db = new Pool({ connectionString: stack.queueUrl, max: 4 });
+	db.on('error', () => undefined); // an idle connection cut by a restart; the next query opens a new one
 	let failed = false;
 	return {
 		...stack,
 		db,
+		queueServer,
 		wf: (file) => stack.workflows[file].id,
 		markFailed: () => (failed = true),
 		async close() {
 			if (failed) console.error(`--- n8n log tail ---\n${stack.n8n.logs().split('\n').slice(-60).join('\n')}`);
 			await db.end().catch(() => undefined);
 			await stack.stop();
+			await queueServer?.stop();
 			await rm(stateDir, { recursive: true, force: true });
 		},
 	};
@@ -104,4 +120,66 @@ export async function overlappingRuns(db, ids) {
 		[ids],
 	);
 	return rows;
+}
+
+/**
+ * Asserts that every job completed exactly once: its last run completed it, any run before that ended by an
+ * expired lease (its worker died or lost the end), and no two runs of a job overlapped. Returns outcomes() by id.
+ */
+export async function assertCompletedOnce(db, ids, label) {
+	const byId = await outcomes(db, ids);
+	const jobs = ids.map((id) => byId.get(id) ?? { id, status: 'missing', runs: [] });
+	const notOnce = jobs.filter((o) => o.status !== 'completed' || !/^(lease_expired,)*completed$/.test(o.runs.join()));
+	assert.deepEqual(notOnce.slice(0, 5), [], `${label}: ${notOnce.length} job(s) not completed exactly once`);
+	assert.deepEqual(await overlappingRuns(db, ids), [], `${label}: no job ran twice at once`);
+	return byId;
+}
+
+/** Runs that started again less than `leaseSeconds` after the run before them, which lost its lease, had started. */
+export async function rerunsBeforeLease(db, ids, leaseSeconds) {
+	const { rows } = await db.query(
+		`select a.job_id from mcp_jobs.job_runs a join mcp_jobs.job_runs b on b.job_id = a.job_id and b.attempt = a.attempt + 1
+		 where a.job_id = any($1::uuid[]) and a.status = 'lease_expired'
+		   and b.started_at < a.started_at + make_interval(secs => $2)`,
+		[ids, leaseSeconds],
+	);
+	return rows;
+}
+
+/** Waits until no execution of the workflows is running in n8n (an execution the trigger never saw end would hang). */
+export async function waitForNoRunningExecutions(api, workflowIds, { timeoutMs = 60_000 } = {}) {
+	let running = [];
+	await waitUntil(
+		async () => {
+			const lists = await Promise.all(workflowIds.map((workflowId) => api.getExecutions({ workflowId, status: 'running' })));
+			running = lists.flat();
+			return running.length === 0;
+		},
+		{ timeoutMs, intervalMs: 1000, what: 'no running n8n execution', details: () => JSON.stringify(running.slice(0, 5)) },
+	);
+}
+
+/**
+ * Holds an EXCLUSIVE lock on mcp_jobs.jobs on a session of its own until at least `waiting` sessions of the nodes
+ * (claims, heartbeats, completes: they all write jobs) wait for it, so statements are in flight at that moment.
+ * The lock ends with `release()` or with the session (e.g. a server restart).
+ */
+export async function holdJobsLock(queueUrl, { waiting = 2, timeoutMs = 60_000 } = {}) {
+	const locker = new Client({ connectionString: queueUrl, application_name: 'e2e-lock' });
+	locker.on('error', () => undefined); // its session ends with the server
+	await locker.connect();
+	await locker.query('begin');
+	await locker.query('lock table mcp_jobs.jobs in exclusive mode');
+	await waitUntil(
+		async () => {
+			await locker.query('select pg_stat_clear_snapshot()'); // a transaction sees one snapshot of the activity otherwise
+			const { rows } = await locker.query(
+				`select count(*)::int as n from pg_stat_activity
+				 where application_name = 'n8n-nodes-supabase-jobs' and wait_event_type = 'Lock'`,
+			);
+			return rows[0].n >= waiting;
+		},
+		{ timeoutMs, intervalMs: 50, what: `${waiting} node statements waiting for the lock` },
+	);
+	return { release: () => locker.end().catch(() => undefined) };
 }

@@ -1,6 +1,8 @@
 // Helpers for the Job Trigger tests: enqueue/inspect through SQL, wait for conditions, credentials.
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import type { Pool } from 'pg';
+import { ClaimRunner } from '../../nodes/JobTrigger/claimRunner';
+import { NotifyFeed } from '../../nodes/JobTrigger/notifyFeed';
 import { JobsClient } from '../../nodes/shared/client';
 import { closeAllPools } from '../../nodes/shared/transport/postgresTransport';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -53,16 +55,63 @@ export async function historyOf(pool: Pool, jobId: string): Promise<Array<{ even
 	return rows[0].events;
 }
 
+export type BatchCall = { fn: string; items: any[]; rows: any[] };
+
 /** The batch calls the nodes make (complete_jobs, heartbeat_jobs, …) with what the database answered, until restore(). */
-export function watchBatchCalls(): { answered: Array<{ fn: string; items: any[]; rows: any[] }>; restore(): void } {
+export function watchBatchCalls(): { answered: BatchCall[]; restore(): void } {
 	const original = JobsClient.prototype.callBatch;
-	const answered: Array<{ fn: string; items: any[]; rows: any[] }> = [];
+	const answered: BatchCall[] = [];
 	const spy = jest.spyOn(JobsClient.prototype, 'callBatch').mockImplementation(async function (this: JobsClient, ...args: unknown[]) {
 		const rows = await original.apply(this, args as never);
 		answered.push({ fn: String(args[0]), items: args[1] as any[], rows: rows as any[] });
 		return rows;
 	} as never);
 	return { answered, restore: () => spy.mockRestore() };
+}
+
+/** The complete_jobs / fail_jobs calls among `calls`. */
+export const finishCalls = (calls: BatchCall[]) => calls.filter((c) => c.fn === 'complete_jobs' || c.fn === 'fail_jobs');
+
+/** The first heartbeat_jobs call among `calls` whose answer for `jobId` was a refusal (for waitFor). */
+export const refusedHeartbeat = (calls: BatchCall[], jobId: string) =>
+	calls.find((c) => c.fn === 'heartbeat_jobs' && c.rows.some((r) => r.job_id === jobId && r.ok === false));
+
+/**
+ * Counts the Job Trigger's finished cycles (a claim, or a read of new jobs, on a wake-up or poll tick) until
+ * restore(): "two more cycles ran" is what a check that nothing more happens waits for.
+ */
+export function watchCycles(): { count(): number; restore(): void } {
+	let finished = 0;
+	const spies = [ClaimRunner.prototype, NotifyFeed.prototype].map((proto) => {
+		const original = proto.cycle;
+		return jest.spyOn(proto, 'cycle').mockImplementation(async function (this: unknown) {
+			try {
+				return await original.apply(this as never);
+			} finally {
+				finished++;
+			}
+		});
+	});
+	return { count: () => finished, restore: () => spies.forEach((s) => s.mockRestore()) };
+}
+
+/** Everything n8n's logger is given (any level, by any trigger of this test file) until restore(). */
+export function watchLog(trigger: StartedTrigger): { lines: string[]; restore(): void } {
+	const lines: string[] = [];
+	const logger = trigger.context.logger;
+	const spies = (['error', 'warn', 'info', 'debug'] as const).map((level) =>
+		jest.spyOn(logger, level).mockImplementation(((message: string) => void lines.push(message)) as never),
+	);
+	return { lines, restore: () => spies.forEach((s) => s.mockRestore()) };
+}
+
+/** The pids of the Job Trigger's LISTEN backends in this database, or undefined while there is none (for waitFor). */
+export async function listenBackends(pool: Pool): Promise<number[] | undefined> {
+	const { rows } = await pool.query(
+		`select pid from pg_stat_activity where datname = current_database() and query ilike 'listen%'
+		   and application_name = 'n8n-nodes-supabase-jobs-trigger'`,
+	);
+	return rows.length ? rows.map((r) => r.pid) : undefined;
 }
 
 /** Polls `probe` until it returns a truthy value; fails after timeoutMs with the last value. */
@@ -82,7 +131,7 @@ export const since = (start: number) => Math.round((performance.now() - start) *
 
 /**
  * For a test file: a fresh database (dropped after, with the nodes' pools), and `started`, where tests put
- * the triggers they start: after each test their executions end and they are deactivated.
+ * the triggers they start: after each test their executions end, they are deactivated, and the watch…() spies end.
  */
 export function useTriggerDatabase(): { db: TestDatabase; started: StartedTrigger[] } {
 	const ctx = { started: [] } as unknown as { db: TestDatabase; started: StartedTrigger[] };
@@ -98,6 +147,7 @@ export function useTriggerDatabase(): { db: TestDatabase; started: StartedTrigge
 		const triggers = ctx.started.splice(0);
 		for (const t of triggers) for (const e of t.emitted) e.donePromise?.resolve(fakeRun('success'));
 		await Promise.all(triggers.map((t) => t.close()));
+		jest.restoreAllMocks(); // the watch…() spies of the test
 	});
 	return ctx;
 }

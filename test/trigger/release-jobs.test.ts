@@ -1,6 +1,6 @@
 // release_jobs (migrations/20260120000400): claimed-but-never-started jobs go back to queued as if unclaimed.
-import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '../support/database';
+import { NotifyListener } from '../sql/helpers';
 import { enqueueN, historyOf, runsOf } from './helpers';
 
 let db: TestDatabase;
@@ -33,22 +33,17 @@ test('puts claimed jobs back to queued without counting the attempt, removes the
 	const claimed = await claim('w', 'rel-1');
 	expect(claimed.map((j) => j.id).sort()).toEqual([a, b].sort());
 
-	const listener = new Client({ connectionString: db.url });
-	await listener.connect();
-	const notes: any[] = [];
-	listener.on('notification', (n) => notes.push(JSON.parse(n.payload ?? 'null')));
-	await listener.query('listen mcp_jobs_new_job');
+	const listener = new NotifyListener(db.url);
+	await listener.start();
 	try {
 		const out = await release([a, b], 'w');
 		expect(out).toEqual([
 			{ ordinal: 1, job_id: a, ok: true, status: 'queued', error_code: null, error_message: null },
 			{ ordinal: 2, job_id: b, ok: true, status: 'queued', error_code: null, error_message: null },
 		]);
-		await listener.query('select 1');
-		await new Promise((resolve) => setTimeout(resolve, 50));
-		expect(notes).toEqual([expect.objectContaining({ queue: 'rel-1', count: 2 })]);
+		expect(await listener.take(db.pool)).toEqual([expect.objectContaining({ queue: 'rel-1', count: 2 })]);
 	} finally {
-		await listener.end();
+		await listener.stop();
 	}
 
 	const jobs = (await db.pool.query(`select * from mcp_jobs.jobs where queue = 'rel-1' order by seq`)).rows;

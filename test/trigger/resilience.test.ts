@@ -5,7 +5,7 @@ import { JobTrigger } from '../../nodes/JobTrigger/JobTrigger.node';
 import { closeAllPools } from '../../nodes/shared/transport/postgresTransport';
 import { createEmptyDatabase, type TestDatabase } from '../support/database';
 import { fakeRun, startTrigger, type StartTriggerOptions, type StartedTrigger } from '../support/n8n/run-workflow';
-import { enqueue, enqueueN, jobsOf, postgresCredentials, sleep, useTriggerDatabase, waitFor } from './helpers';
+import { enqueue, enqueueN, jobsOf, listenBackends, postgresCredentials, useTriggerDatabase, waitFor, watchCycles, watchLog } from './helpers';
 import { startProxy } from './tcp-proxy';
 
 const env = useTriggerDatabase();
@@ -19,18 +19,9 @@ async function start(parameters: INodeParameters, opts: Partial<StartTriggerOpti
 	return trigger;
 }
 
-/** The pids of the trigger's LISTEN backends, or undefined while there is none (for waitFor). */
-const listenBackends = async (): Promise<number[] | undefined> => {
-	const { rows } = await db.pool.query(
-		`select pid from pg_stat_activity where datname = current_database() and query ilike 'listen%'
-		   and application_name = 'n8n-nodes-supabase-jobs-trigger'`,
-	);
-	return rows.length ? rows.map((r) => r.pid) : undefined;
-};
-
 test('LISTEN connection killed (pg_terminate_backend) mid-run: reconnects, catches up, loses and repeats nothing', async () => {
 	const trigger = await start({ queue: 'kill', maxConcurrent: 20, options: { pollIntervalSeconds: 60 } });
-	const [first] = await waitFor(listenBackends, 'the LISTEN backend');
+	const [first] = await waitFor(() => listenBackends(db.pool), 'the LISTEN backend');
 	const ids = await enqueueN(db.pool, 'kill', 2);
 	await trigger.waitForEmits(2, 2000); // both still running: no execution end wakes the trigger below
 
@@ -42,7 +33,7 @@ test('LISTEN connection killed (pg_terminate_backend) mid-run: reconnects, catch
 	await trigger.waitForEmits(5, 5000);
 	console.log(`Job Trigger: jobs enqueued while the LISTEN connection was down emitted ${Math.round(performance.now() - t0)} ms later`);
 	const [second] = await waitFor(async () => {
-		const pids = await listenBackends();
+		const pids = await listenBackends(db.pool);
 		return pids?.includes(first) ? undefined : pids;
 	}, 'a new LISTEN backend');
 	expect(second).not.toBe(first);
@@ -52,7 +43,7 @@ test('LISTEN connection killed (pg_terminate_backend) mid-run: reconnects, catch
 	await trigger.waitForEmits(7, 2000);
 	for (const e of trigger.emitted) e.donePromise!.resolve(fakeRun('success'));
 	await waitFor(async () => (await jobsOf(db.pool, 'kill')).every((r) => r.status === 'completed'), 'all jobs completed');
-	await sleep(200);
+	await trigger.close(); // nothing is emitted after this
 
 	const emittedIds = trigger.emitted.map((e) => e.data[0][0].json.id);
 	expect(emittedIds).toHaveLength(7);
@@ -64,23 +55,32 @@ test('LISTEN connection killed (pg_terminate_backend) mid-run: reconnects, catch
 	expect(runs.rows.map((r) => r.runs)).toEqual([1, 1, 1, 1, 1, 1, 1]);
 });
 
-test('database outage (all connections cut, refused for 1.5 s): no crash, reconnects with backoff, catches up', async () => {
+test('database outage (all connections cut and refused until a heartbeat and a reconnect failed): no crash, reconnects, catches up', async () => {
 	const proxy = await startProxy(db.url);
 	try {
 		const trigger = await start({ queue: 'outage', leaseSeconds: 5, options: { pollIntervalSeconds: 60 } }, {
 			credentials: postgresCredentials(proxy.url),
 		});
-		await waitFor(listenBackends, 'the LISTEN backend');
+		await waitFor(() => listenBackends(db.pool), 'the LISTEN backend');
 		const [running] = await enqueueN(db.pool, 'outage', 1);
 		await trigger.waitForEmits(1, 2000);
 
+		const log = watchLog(trigger);
+		const failed = (pattern: RegExp) => log.lines.filter((l) => pattern.test(l)).length;
+		const down = performance.now();
 		await proxy.down();
 		const during = await enqueueN(db.pool, 'outage', 2); // directly: the trigger cannot see the database
-		await sleep(1500); // heartbeats (every ~1.7 s) and reconnects fail meanwhile
+		await waitFor(
+			() => failed(/could not renew the leases/) >= 1 && failed(/LISTEN connection lost or refused/) >= 2,
+			'a failed heartbeat (every ~1.7 s) and a refused reconnect',
+		);
 		await proxy.up();
 		const t0 = performance.now();
 		await trigger.waitForEmits(3, 8000);
-		console.log(`Job Trigger: after a 1.5 s outage, the jobs enqueued during it were emitted ${Math.round(performance.now() - t0)} ms after the database came back`);
+		console.log(
+			`Job Trigger: after a ${Math.round(t0 - down)} ms outage, the jobs enqueued during it were emitted ` +
+				`${Math.round(performance.now() - t0)} ms after the database came back`,
+		);
 		expect(trigger.emitted.map((e) => e.data[0][0].json.id)).toEqual([running, ...during]);
 
 		for (const e of trigger.emitted) e.donePromise!.resolve(fakeRun('success'));
@@ -99,35 +99,40 @@ describe('Notify mode', () => {
 	test('emits the new jobs of one wake-up as one execution, without claiming; no backfill; filters by source', async () => {
 		const older = await enqueueN(db.pool, 'notify', 2, { source: 'mine' });
 		const trigger = await start({ mode: 'notify', queue: 'notify', source: 'mine', options: { pollIntervalSeconds: 60 } });
-		await waitFor(listenBackends, 'the LISTEN backend');
+		await waitFor(() => listenBackends(db.pool), 'the LISTEN backend');
 		await enqueue(db.pool, 'notify', [{ source: 'other' }]);
 		const fresh = await enqueueN(db.pool, 'notify', 3, { source: 'mine' });
 		await trigger.waitForEmits(1, 2000);
-		await sleep(300);
-		expect(trigger.emitted).toHaveLength(1);
+		// the next job comes alone in the next execution: the first one had all three
+		const next = await enqueueN(db.pool, 'notify', 1, { source: 'mine' });
+		await trigger.waitForEmits(2, 2000);
+		expect(trigger.emitted.map((e) => e.data[0].map((item) => item.json.id))).toEqual([fresh, next]);
 		const [{ data, donePromise }] = trigger.emitted;
 		expect(donePromise).toBeUndefined();
-		expect(data[0].map((item) => item.json.id)).toEqual(fresh);
 		expect(data[0][0].json).toMatchObject({ queue: 'notify', source: 'mine', status: 'queued', attempts: 0 });
 
 		const rows = await jobsOf(db.pool, 'notify');
-		expect(rows.map((r) => [r.status, r.attempts])).toEqual(Array(6).fill(['queued', 0]));
+		expect(rows.map((r) => [r.status, r.attempts])).toEqual(Array(7).fill(['queued', 0]));
 		expect(rows.slice(0, 2).map((r) => r.id)).toEqual(older);
 	});
 
 	test('filters by job types (several) and sees each job once, also over polls', async () => {
+		const cycles = watchCycles();
 		const trigger = await start({
 			mode: 'notify',
 			queue: 'notify-types',
 			jobTypes: 'a, b',
 			options: { listen: false, pollIntervalSeconds: 1 },
 		});
-		await sleep(100);
 		const [a, , b] = await enqueue(db.pool, 'notify-types', [{ job_type: 'a' }, { job_type: 'c' }, { job_type: 'b' }]);
 		await trigger.waitForEmits(1, 2500);
-		await sleep(2200); // two more polls: nothing new
+		const polled = cycles.count();
+		await waitFor(() => cycles.count() >= polled + 2, 'two more polls');
 		expect(trigger.emitted).toHaveLength(1);
-		expect(trigger.emitted[0].data[0].map((item) => item.json.id)).toEqual([a, b]);
+		// and the next poll emits only what is new
+		const [c] = await enqueue(db.pool, 'notify-types', [{ job_type: 'b' }]);
+		await trigger.waitForEmits(2, 2500);
+		expect(trigger.emitted.map((e) => e.data[0].map((item) => item.json.id))).toEqual([[a, b], [c]]);
 	});
 });
 
