@@ -12,6 +12,18 @@ export const CELLS = [
 	{ name: 'ours-pg-claim10', system: 'mcp_jobs over pg', module: './ours-pg.mjs', options: { claimBatch: 10 } },
 	{ name: 'ours-pg-claim100', system: 'mcp_jobs over pg', module: './ours-pg.mjs', options: { claimBatch: 100 } },
 	{
+		name: 'ours-pg-claim100-group1',
+		system: 'mcp_jobs over pg, group_max_running 1 over 1,000 keys',
+		module: './ours-pg.mjs',
+		options: { claimBatch: 100, groupKeys: 1000, limits: { p_group_max_running: 1 } },
+	},
+	{
+		name: 'ours-pg-claim100-max-running',
+		system: 'mcp_jobs over pg, max_running 800 (never reached: the cost of a limited queue)',
+		module: './ours-pg.mjs',
+		options: { claimBatch: 100, limits: { p_max_running: 800 } },
+	},
+	{
 		name: 'ours-rpc-claim10',
 		system: 'mcp_jobs via RPC client + gateway',
 		module: './ours-rpc.mjs',

@@ -24,7 +24,7 @@ export function createCell({ listen = true, pollIntervalSeconds = 5, maxConcurre
 		const { JobTrigger } = requireDist('nodes/JobTrigger/JobTrigger.node.js');
 		const trigger = await harness.startTrigger(new JobTrigger(), {
 			parameters: { queue, maxConcurrent, options: { listen, pollIntervalSeconds } },
-			credentials: { supabaseJobsApi: { connection: 'postgres', connectionString: url, ssl: 'disable', schema: 'mcp_jobs' } },
+			credentials: { supabaseJobsApi: { connection: 'postgres', connectionString: url, ssl: 'disable' } },
 		});
 		triggers.push(trigger);
 		if (listen) {

@@ -1,7 +1,7 @@
 // Cell: mcp_jobs over plain pg, one connection per worker loop (see ours-workload.mjs for the work).
 import { createRequire } from 'node:module';
 import pg from 'pg';
-import { oursCell } from './ours-workload.mjs';
+import { oursCell, QUEUE } from './ours-workload.mjs';
 
 const require = createRequire(import.meta.url);
 const { migrate } = require('../../bin/supabase-jobs-migrate.js');
@@ -26,10 +26,22 @@ export async function pgDriver(url) {
 	};
 }
 
-export function createCell({ claimBatch = 1, workers = 8, enqueueBatch = 1000 }) {
-	const config = { workers, claimBatch, enqueueBatch, processes: 1, connections: workers + 2 };
-	return oursCell(config, { claimBatch, workers, enqueueBatch }, async (url) => {
+/**
+ * `limits`: set_queue_limits arguments for the bench queue (e.g. { p_group_max_running: 1 }); `groupKeys`: spread the
+ * jobs over that many group keys.
+ */
+export function createCell({ claimBatch = 1, workers = 8, enqueueBatch = 1000, limits, groupKeys }) {
+	const config = { workers, claimBatch, enqueueBatch, processes: 1, connections: workers + 2, limits, groupKeys };
+	return oursCell(config, { claimBatch, workers, enqueueBatch, groupKeys }, async (url) => {
 		await migrate({ connectionString: url });
+		if (limits) {
+			const client = new pg.Client({ connectionString: url });
+			await client.connect();
+			const names = Object.keys(limits);
+			const args = names.map((name, i) => `${name} => $${i + 2}`).join(', ');
+			await client.query(`select mcp_jobs.set_queue_limits($1, ${args})`, [QUEUE, ...names.map((n) => limits[n])]);
+			await client.end();
+		}
 		return { makeDriver: () => pgDriver(url) };
 	});
 }

@@ -7,14 +7,21 @@
 import pg from 'pg';
 import { latencyProbe } from '../lib/latency.mjs';
 
-const QUEUE = 'bench';
+export const QUEUE = 'bench';
 
-/** `count` trivial jobs for queue `queue` (default the workload's), payloads {i: start …}. */
-export function benchJobs(count, { start = 0, queue = QUEUE, jobType = 'noop' } = {}) {
-	return Array.from({ length: count }, (_, k) => ({ queue, source: 'bench', job_type: jobType, payload: { i: start + k } }));
+/** `count` trivial jobs for queue `queue` (default the workload's), payloads {i: start …}; with `groupKeys`, job i's
+ * group key is k<i mod groupKeys>. */
+export function benchJobs(count, { start = 0, queue = QUEUE, jobType = 'noop', groupKeys = 0 } = {}) {
+	return Array.from({ length: count }, (_, k) => ({
+		queue,
+		source: 'bench',
+		job_type: jobType,
+		payload: { i: start + k },
+		...(groupKeys ? { group_key: `k${(start + k) % groupKeys}` } : {}),
+	}));
 }
 
-export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, databaseUrl }) {
+export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, databaseUrl, groupKeys = 0 }) {
 	let enqueuer;
 	let loops;
 	let listener;
@@ -38,7 +45,7 @@ export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, da
 
 		async enqueue(n) {
 			for (let start = 0; start < n; start += enqueueBatch) {
-				await enqueuer.enqueueJobs(benchJobs(Math.min(enqueueBatch, n - start), { start }));
+				await enqueuer.enqueueJobs(benchJobs(Math.min(enqueueBatch, n - start), { start, groupKeys }));
 			}
 		},
 
@@ -104,10 +111,10 @@ export function oursWorkload({ claimBatch, workers, enqueueBatch, makeDriver, da
  * A bench cell (see index.mjs) that runs this workload: `connect(url)` prepares the database and returns how to
  * make a driver, and what to stop after the run besides the drivers.
  * @param {object} config  the cell's configuration, as recorded with the results
- * @param {{ claimBatch: number, workers: number, enqueueBatch: number }} options
+ * @param {{ claimBatch: number, workers: number, enqueueBatch: number, groupKeys?: number }} options
  * @param {(url: string) => Promise<{ makeDriver: (key: string|number) => Promise<object>, stop?: () => Promise<void> }>} connect
  */
-export function oursCell(config, { claimBatch, workers, enqueueBatch }, connect) {
+export function oursCell(config, { claimBatch, workers, enqueueBatch, groupKeys }, connect) {
 	let work;
 	let stop;
 	return {
@@ -115,7 +122,7 @@ export function oursCell(config, { claimBatch, workers, enqueueBatch }, connect)
 		async setup({ url }) {
 			const connected = await connect(url);
 			stop = connected.stop;
-			work = oursWorkload({ claimBatch, workers, enqueueBatch, databaseUrl: url, makeDriver: connected.makeDriver });
+			work = oursWorkload({ claimBatch, workers, enqueueBatch, groupKeys, databaseUrl: url, makeDriver: connected.makeDriver });
 			await work.setup();
 		},
 		enqueue: (n) => work.enqueue(n),

@@ -1,7 +1,7 @@
 // A lock between processes on one machine: a directory holding its owner's pid. A lock whose owner died is
 // taken over, so a killed process never blocks the next one.
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive } from './processes.mjs';
 
@@ -17,6 +17,7 @@ const ownerOf = async (lock) => Number(await readFile(join(lock, 'pid'), 'utf8')
 export async function acquireDirLock(lock, { done = async () => false, timeoutMs, onWait }) {
 	const deadline = Date.now() + timeoutMs;
 	let announced = false;
+	await mkdir(dirname(lock), { recursive: true }); // e.g. bench/.cache on a fresh clone
 	for (;;) {
 		try {
 			await mkdir(lock);
