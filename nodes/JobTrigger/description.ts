@@ -16,7 +16,7 @@ export const properties: INodeProperties[] = [
 				name: 'Claim and Run',
 				value: 'claimAndRun',
 				description:
-					'Claim each new job and start one execution per job, up to Max Concurrent Executions; the job stays reserved while its execution runs',
+					'Claim each new job and start one execution per job (or per Jobs per Execution jobs), up to Max Concurrent Executions; the job stays reserved while its execution runs',
 			},
 			{
 				name: 'Notify',
@@ -43,7 +43,8 @@ export const properties: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 1000 },
 		default: 5,
-		description: 'How many jobs this trigger runs at the same time. More jobs wait in the queue until an execution ends.',
+		description:
+			'How many executions this trigger runs at the same time, each with one job (or up to Jobs per Execution jobs). More jobs wait in the queue until an execution ends.',
 		displayOptions: claimMode,
 	},
 	{
@@ -107,6 +108,16 @@ export const properties: INodeProperties[] = [
 				default: true,
 				description:
 					"Whether to LISTEN for new jobs on the credential's Postgres connection string (for Supabase API: its optional Database Connection String), so the workflow starts within milliseconds. Polling continues either way.",
+			},
+			{
+				displayName: 'Jobs per Execution',
+				name: 'jobsPerExecution',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 1000 },
+				default: 1,
+				description:
+					"Start one execution with up to this many claimed jobs, one item per job (Max Concurrent Executions still counts executions). Above 1, each job gets its own outcome through n8n's item linking: on success a job completes with the last node's items that come from its item, and fails if one of them has an 'error' field (what a node set to On Error: Continue outputs for a failed item). To fail one job, end its item with an 'error' field. When the execution stops on an error, the job whose item the error names fails and the others go back to the queue without counting an attempt. In queue mode all jobs of an execution complete or fail together.",
+				displayOptions: { show: { '/mode': ['claimAndRun'] } },
 			},
 			{
 				displayName: 'Poll Interval (Seconds)',
