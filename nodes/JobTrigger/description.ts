@@ -116,7 +116,7 @@ export const properties: INodeProperties[] = [
 				typeOptions: { minValue: 1, maxValue: 1000 },
 				default: 1,
 				description:
-					"Start one execution with up to this many claimed jobs, one item per job (Max Concurrent Executions still counts executions). Above 1, each job gets its own outcome through n8n's item linking: on success a job completes with the last node's items that come from its item, and fails if one of them has an 'error' field (what a node set to On Error: Continue outputs for a failed item). To fail one job, end its item with an 'error' field. When the execution stops on an error, the job whose item the error names fails and the others go back to the queue without counting an attempt. In queue mode all jobs of an execution complete or fail together.",
+					"Start one execution with up to this many claimed jobs, one item per job; Max Concurrent Executions still counts executions. Above 1, each job gets its own outcome through n8n's item linking: when the execution succeeds, a job completes with the items at the end of its branch (as a rule the last node's output) that come from its item, and fails if one of them has an 'error' field, as the items of a node set to On Error: Continue do. To fail one job, end its item with an 'error' field. When the execution stops on an error that names an item, that job fails and the others go back to the queue without counting an attempt; otherwise all fail. In queue mode n8n passes the trigger no item data: all jobs of an execution complete or fail together.",
 				displayOptions: { show: { '/mode': ['claimAndRun'] } },
 			},
 			{
@@ -137,7 +137,7 @@ export const properties: INodeProperties[] = [
 						name: 'Last Node Output',
 						value: 'lastNode',
 						description:
-							"The JSON of the last node's output items: one item as it is, several as {items: [...]}; larger than 256 kB stored truncated. In queue mode n8n does not pass the output to the trigger: the execution summary is stored.",
+							"The JSON of the last node's output items: one item as it is, several as {items: [...]}; larger than 256 kB stored truncated. With Jobs per Execution above 1, each job's own items (see there). In queue mode n8n does not pass the output to the trigger: the execution summary is stored.",
 					},
 					{
 						name: 'Execution Summary',

@@ -1,7 +1,7 @@
 import type { IDataObject, INodeExecutionData, IRun } from 'n8n-workflow';
 import type { JobRow } from '../shared/transport/rows';
 import { failureOf, outcomeOf, type Outcome, type OutcomeOptions } from './outcome';
-import { errorOrigins, tracedLastNodeItems } from './pairedItems';
+import { errorOrigins, tracedEndItems } from './pairedItems';
 import { jobResult, outputResult } from './result';
 
 /** How an execution's end concerns one of its jobs: an Outcome, or back to the queue as if never claimed. */
@@ -24,9 +24,10 @@ const RELEASE: JobOutcome = { kind: 'release' };
  * One outcome per job of an execution (`jobs`: its trigger items' rows, in item order). With Jobs per Execution 1
  * the execution as a whole decides, as it always has. With more, each job gets its own, found through n8n's item
  * linking (pairedItems.ts):
- * - success: each job completes with the last node's items that trace back to its trigger item, unless one of them
- *   is an error item (errorOf): then it fails with that error. An error item that traces back to no trigger item
- *   fails every job; other such items are left out;
+ * - success: each job completes with the items at the ends of the workflow's branches (as a rule the last node's
+ *   output; tracedEndItems) that trace back to its trigger item, unless one of them is an error item (errorOf):
+ *   then it fails with that error. An error item that traces back to no trigger item fails every job; other such
+ *   items are left out;
  * - a thrown error whose item index traces back to trigger items: their jobs fail, the others are released;
  * - otherwise (an untraceable error, or no run data as in queue mode): every job gets the execution's outcome.
  */
@@ -41,9 +42,9 @@ export function jobOutcomes(end: ExecutionEnd, jobs: JobRow[], triggerNode: stri
 	return jobs.map((_, index) => (failed.has(index) ? whole : RELEASE));
 }
 
-/** The outcomes of a successful execution, job by job; undefined without the last node's data (queue mode). */
+/** The outcomes of a successful execution, job by job; undefined without run data (queue mode). */
 function perItem(run: IRun, jobs: JobRow[], triggerNode: string, options: JobOutcomeOptions): JobOutcome[] | undefined {
-	const traced = tracedLastNodeItems(run, triggerNode);
+	const traced = tracedEndItems(run, triggerNode);
 	if (!traced) return undefined;
 	const outputs = jobs.map(() => ({ items: [] as IDataObject[], errors: [] as unknown[] }));
 	for (const { item, origins } of traced) {

@@ -1,6 +1,6 @@
 import type { IDataObject, INodeExecutionData, IPairedItemData, IRun, IRunData, ISourceData } from 'n8n-workflow';
 
-/** An output item of the execution's last node and the trigger items (their indexes) it traces back to. */
+/** An item at the end of one of the execution's branches and the trigger items (their indexes) it traces back to. */
 export interface TracedItem {
 	item: INodeExecutionData;
 	origins: number[];
@@ -26,7 +26,7 @@ export class TriggerLineage {
 		if (source.previousNode === this.triggerNode) return [item];
 		const run = source.previousNodeRun ?? 0;
 		const output = source.previousNodeOutput ?? 0;
-		const key = `${source.previousNode}|${run}|${output}|${item}`;
+		const key = `${outputKey(source)}|${item}`;
 		const known = this.memo.get(key);
 		if (known) return known;
 		this.memo.set(key, []); // a lineage that loops back here adds nothing
@@ -43,20 +43,29 @@ export class TriggerLineage {
 	}
 }
 
-/** The output items of the node that ran last (every output, as Result reads them); undefined without its data. */
-export function tracedLastNodeItems(run: IRun, triggerNode: string): TracedItem[] | undefined {
-	const { lastNodeExecuted, runData } = run.data?.resultData ?? {};
-	const runs = lastNodeExecuted ? runData?.[lastNodeExecuted] : undefined;
-	const outputs = runs?.at(-1)?.data?.main;
-	if (!lastNodeExecuted || !runData || !runs || !outputs) return undefined;
+/**
+ * The items at the ends of the execution's branches, each with the trigger items it traces back to: every main
+ * output of a node run that fed no other node. In a straight workflow that is the last node's output; in one that
+ * branches (a Switch per job type) each branch's last output, an unconnected error or false output too. In the
+ * order the nodes ran; undefined without run data (queue mode).
+ */
+export function tracedEndItems(run: IRun, triggerNode: string): TracedItem[] | undefined {
+	const runData = run.data?.resultData?.runData;
+	if (!runData || !Object.keys(runData).length) return undefined;
+	const fed = new Set<string>();
+	for (const tasks of Object.values(runData)) {
+		for (const task of tasks) for (const source of task.source ?? []) if (source) fed.add(outputKey(source));
+	}
 	const lineage = new TriggerLineage(runData, triggerNode);
-	const source = (previousNodeOutput: number): ISourceData => ({
-		previousNode: lastNodeExecuted,
-		previousNodeRun: runs.length - 1,
-		previousNodeOutput,
-	});
-	return outputs.flatMap((items, output) =>
-		(items ?? []).map((item, index) => ({ item, origins: lineage.originsOf(source(output), index) })),
+	const runs = Object.entries(runData)
+		.flatMap(([node, tasks]) => tasks.map((task, index) => ({ node, index, task })))
+		.sort((a, b) => a.task.executionIndex - b.task.executionIndex);
+	return runs.flatMap(({ node, index, task }) =>
+		(task.data?.main ?? []).flatMap((items, output) => {
+			const source: ISourceData = { previousNode: node, previousNodeRun: index, previousNodeOutput: output };
+			if (fed.has(outputKey(source))) return [];
+			return (items ?? []).map((item, i) => ({ item, origins: lineage.originsOf(source, i) }));
+		}),
 	);
 }
 
@@ -74,6 +83,11 @@ export function errorOrigins(run: IRun, triggerNode: string): number[] {
 	const inputs = (task?.source ?? []).filter((source): source is ISourceData => !!source);
 	if (!task?.error || inputs.length !== 1) return [];
 	return new TriggerLineage(runData, triggerNode).originsOf(inputs[0], itemIndex);
+}
+
+/** "node|run|output": one output of one run of a node. */
+function outputKey(source: ISourceData): string {
+	return `${source.previousNode}|${source.previousNodeRun ?? 0}|${source.previousNodeOutput ?? 0}`;
 }
 
 function pairedItemsOf(pairedItem: IPairedItemData | IPairedItemData[] | number | undefined): IPairedItemData[] {

@@ -82,6 +82,19 @@ const nodeTypes = {
 			],
 		];
 	}),
+	/** Routes each item by its job's payload.route, like a Switch node: 'a' to output 0, 'b' to output 1. */
+	'test.route': transformNode(
+		'Route',
+		async function () {
+			const routes: INodeExecutionData[][] = [[], []];
+			this.getInputData().forEach((input, item) => {
+				const { route } = input.json.payload as { route: 'a' | 'b' };
+				routes[route === 'a' ? 0 : 1].push({ json: input.json, pairedItem: { item } });
+			});
+			return routes;
+		},
+		2,
+	),
 	/** Rejects the whole batch as a node running once for all items might: an {error} item and a note, linked to no item. */
 	'test.rejectBatch': transformNode('Reject Batch', async function () {
 		return [[{ json: { error: 'the batch was rejected' } }, { json: { note: 'see the error' } }]];
@@ -262,6 +275,42 @@ describe('execution succeeded: each job by its own items', () => {
 		const { byId } = await runOnce('lineage', 2, [handle(), { name: 'Add Summary', type: 'test.addSummary' }]);
 		expect(byId[a].result).toEqual({ items: [{ job: 0, ok: true }, { summary: 2 }] });
 		expect(byId[b].result).toEqual({ items: [{ job: 1, ok: true }, { summary: 2 }] });
+	});
+
+	test('a workflow that branches (a Switch per job type): each job by the end of its own branch, not only the last node', async () => {
+		const [a1, b1, a2, b2] = await enqueue(db.pool, 'branches', [
+			{ max_retries: 0, payload: { i: 0, route: 'a', action: 'ok' } },
+			{ max_retries: 0, payload: { i: 1, route: 'b', action: 'fail' } },
+			{ max_retries: 0, payload: { i: 2, route: 'a', action: 'two' } },
+			{ max_retries: 0, payload: { i: 3, route: 'b', action: 'ok' } },
+		]);
+		const trigger = await start('branches', 4);
+		const [emitted] = await trigger.waitForEmits(1);
+		const main = (...nodes: string[]) => ({ main: nodes.map((node) => [{ node, type: 'main' as const, index: 0 }]) });
+		const { run } = await runWorkflow({
+			nodeTypes,
+			workflow: {
+				nodes: [
+					{ name: TRIGGER, type: MANUAL_TRIGGER_TYPE },
+					{ name: 'Route', type: 'test.route' },
+					{ name: 'Handle A', type: 'test.handle' },
+					{ name: 'Handle B', type: 'test.handle', onError: 'continueRegularOutput' },
+				],
+				connections: { [TRIGGER]: main('Route'), Route: main('Handle A', 'Handle B') },
+			},
+			input: emitted.data[0],
+			mode: 'trigger',
+		});
+		expect(run.data.resultData.lastNodeExecuted).toBe('Handle B');
+		emitted.donePromise!.resolve(run);
+		const byId = await waitFor(async () => {
+			const rows = await jobsOf(db.pool, 'branches');
+			return rows.every((r) => r.status !== 'running') ? Object.fromEntries(rows.map((r) => [r.id, r])) : undefined;
+		}, 'every job finished');
+		expect(byId[a1]).toMatchObject({ status: 'completed', result: { job: 0, ok: true } });
+		expect(byId[a2]).toMatchObject({ status: 'completed', result: { items: [{ job: 2, part: 1 }, { job: 2, part: 2 }] } });
+		expect(byId[b1]).toMatchObject({ status: 'failed', error: 'job 1 failed' });
+		expect(byId[b2]).toMatchObject({ status: 'completed', result: { job: 3, ok: true } });
 	});
 
 	test('an {error} item that comes from no job fails every job of the execution', async () => {

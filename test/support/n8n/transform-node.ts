@@ -1,9 +1,10 @@
-// A node type for tests: one main input, one main output, no parameters; `execute` does the work.
+// A node type for tests: one main input, `outputs` main outputs (default 1), no parameters; `execute` does the work.
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType } from 'n8n-workflow';
 
 export function transformNode(
 	displayName: string,
 	execute: (this: IExecuteFunctions) => Promise<INodeExecutionData[][]>,
+	outputs = 1,
 ): INodeType {
 	return {
 		description: {
@@ -14,7 +15,7 @@ export function transformNode(
 			description: 'Test node',
 			defaults: { name: displayName },
 			inputs: [NodeConnectionTypes.Main],
-			outputs: [NodeConnectionTypes.Main],
+			outputs: Array.from({ length: outputs }, () => NodeConnectionTypes.Main),
 			properties: [],
 		},
 		execute,
