@@ -1,5 +1,5 @@
 import { sleep, type IRun, type ITriggerFunctions } from 'n8n-workflow';
-import { claimJobs } from '../shared/claimJobs';
+import { claimCap, claimJobs } from '../shared/claimJobs';
 import type { JobsClient } from '../shared/client';
 import type { CompleteItem, FailItem, SnoozeItem } from '../shared/transport/functions';
 import type { CompleteRow, FailRow, JobRow, SnoozeRow } from '../shared/transport/rows';
@@ -65,7 +65,7 @@ export class ClaimRunner {
 		private readonly ctx: ITriggerFunctions,
 		private readonly client: JobsClient,
 		private readonly settings: TriggerSettings,
-		/** Asks for another cycle: an execution ended and freed its slot, or a claim was cut short by Max Rows per Call. */
+		/** Asks for another cycle: an execution ended and freed its slot, or a claim could not take all it wanted. */
 		private readonly wake: () => void,
 	) {}
 
@@ -87,7 +87,7 @@ export class ClaimRunner {
 		const free = this.settings.maxConcurrent - this.executions.size;
 		if (this.closing || free <= 0) return { drained: false, found: false };
 		const wanted = free * this.settings.jobsPerExecution;
-		const limit = Math.min(wanted, this.client.maxRowsPerCall);
+		const limit = Math.min(wanted, claimCap(this.client));
 		const claimed = this.claimAndStart(limit);
 		this.claiming = claimed.catch(() => undefined);
 		const count = await claimed;
@@ -140,12 +140,11 @@ export class ClaimRunner {
 		const entries = jobs.map(
 			(job): Running => ({ ...heldBy(job), state: 'running', lost: false, superseded: false }),
 		);
-		for (const entry of entries) {
-			for (const other of this.running.values()) {
-				if (other.jobId === entry.jobId) other.superseded = true; // its run ended outside the trigger
-			}
-			this.running.set(entry.runId, entry);
+		const claimedAgain = new Set(jobs.map((job) => job.id));
+		for (const other of this.running.values()) {
+			if (claimedAgain.has(other.jobId)) other.superseded = true; // its run ended outside the trigger
 		}
+		for (const entry of entries) this.running.set(entry.runId, entry);
 		this.heartbeatTimer ??= setInterval(
 			() => void this.heartbeat(),
 			Math.max(250, (this.settings.leaseSeconds * 1000) / 3),

@@ -205,25 +205,21 @@ describe('executions', () => {
 		}
 	});
 
-	test('a claim cut short by Max Rows per Call is followed at once by one for the slots left', async () => {
-		await enqueueActions('max-rows', Array<Action>(9).fill('ok'));
-		const fromCredentials = JobsClient.fromCredentials.bind(JobsClient);
-		jest.spyOn(JobsClient, 'fromCredentials').mockImplementation((credentials) =>
-			Object.assign(fromCredentials(credentials), { maxRowsPerCall: 4 }),
-		);
+	test('a claim cut short (claim_next_job takes at most 1000) is followed at once by one for the slots left', async () => {
+		await enqueue(db.pool, 'big', Array.from({ length: 1200 }, (_, i) => ({ payload: { i } })));
 		const watch = watchClaims();
 		try {
 			// polling only: no LISTEN (re)connect wakes it up meanwhile
-			const trigger = await start('max-rows', 3, { maxConcurrent: 3, options: { listen: false } });
-			const emitted = await trigger.waitForEmits(3);
-			expect(emitted.map((e) => e.data[0].length)).toEqual([3, 1, 3]);
-			expect(watch.claims.filter((c) => c.claimed > 0)).toEqual([
-				{ limit: 4, claimed: 4 },
-				{ limit: 3, claimed: 3 },
+			const trigger = await start('big', 400, { maxConcurrent: 4, options: { listen: false } });
+			const emitted = await trigger.waitForEmits(4);
+			expect(emitted.map((e) => e.data[0].length)).toEqual([400, 400, 200, 200]);
+			// 4 slots × 400 = 1600 wanted, 1000 claimed; then the one slot left: 400 wanted, the 200 left claimed
+			expect(watch.claims).toEqual([
+				{ limit: 1000, claimed: 1000 },
+				{ limit: 400, claimed: 200 },
 			]);
 		} finally {
 			watch.restore();
-			jest.restoreAllMocks();
 		}
 	});
 
