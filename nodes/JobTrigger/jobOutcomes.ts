@@ -62,7 +62,7 @@ function perItem(run: IRun, jobs: JobRow[], triggerNode: string, options: JobOut
 		}
 	}
 	return outputs.map(({ items, errors }) => {
-		if (errors.length) return failureOf(errors[0], JSON.stringify(errors[0]), options);
+		if (errors.length) return failureOf(errors[0], described(errors[0]), options);
 		return { kind: 'success', result: options.result === 'lastNode' ? outputResult(items) : jobResult(run, options.result) };
 	});
 }
@@ -78,4 +78,13 @@ function errorOf(item: INodeExecutionData, job?: JobRow): unknown {
 	if (json.error === undefined || json.error === null || json.error === false) return undefined;
 	if (job && json.id === job.id && json.error === job.error) return undefined;
 	return json.error;
+}
+
+/** An error without a message as text: its JSON (e.g. {"code": 17}), or a plain sentence when it has none. */
+function described(error: unknown): string {
+	try {
+		return JSON.stringify(error) ?? String(error);
+	} catch {
+		return 'an item of the execution reported an error';
+	}
 }
