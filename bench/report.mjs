@@ -35,7 +35,8 @@ function describe(cell) {
 	}
 	if (cell.name.startsWith('trigger')) {
 		const wakeUp = c.listen ? 'LISTEN + poll' : 'poll only';
-		return `${wakeUp} every ${c.pollIntervalSeconds} s, max ${c.maxConcurrent} executions (ended at once)`;
+		const batch = c.jobsPerExecution > 1 ? ` of ${c.jobsPerExecution} jobs` : '';
+		return `${wakeUp} every ${c.pollIntervalSeconds} s, max ${c.maxConcurrent} executions${batch} (ended at once)`;
 	}
 	if (cell.name.startsWith('n8n')) return c.describe ?? JSON.stringify(c);
 	return JSON.stringify(c);

@@ -48,6 +48,13 @@ export const CELLS = [
 		needs: ['dist', 'ts'],
 	},
 	{
+		name: 'trigger-listen-batch100',
+		system: 'Job Trigger node (mcp_jobs)',
+		module: './job-trigger.mjs',
+		options: { listen: true, pollIntervalSeconds: 5, jobsPerExecution: 100 },
+		needs: ['dist', 'ts'],
+	},
+	{
 		name: 'trigger-poll-1s',
 		system: 'Job Trigger node (mcp_jobs)',
 		module: './job-trigger.mjs',

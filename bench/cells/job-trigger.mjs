@@ -4,7 +4,8 @@
 // trigger completes the job: this measures the trigger and the queue, not n8n's executions (see the n8n cell).
 //   latency: enqueue one job (enqueue_jobs over pg) -> the trigger's emit. With LISTEN, or polling only
 //            (then each enqueue waits a random part of the poll interval, so arrivals fall anywhere in it).
-//   drain (LISTEN cell only): N queued jobs through the trigger, Max Concurrent Executions = maxConcurrent.
+//   drain (LISTEN cells only): N queued jobs through the trigger, Max Concurrent Executions = maxConcurrent, each
+//            execution with up to jobsPerExecution jobs (its items).
 import { createRequire } from 'node:module';
 import pg from 'pg';
 import { compiled, requireDist } from '../lib/ts-support.mjs';
@@ -13,8 +14,24 @@ const require = createRequire(import.meta.url);
 const { migrate } = require('../../bin/supabase-jobs-migrate.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function createCell({ listen = true, pollIntervalSeconds = 5, maxConcurrent = 5, drain = true, maxSamples, maxJobs, warmup }) {
-	const config = { listen, pollIntervalSeconds, maxConcurrent, onExecutionEnd: 'completeOrFail', executions: 'end at once (success)' };
+export function createCell({
+	listen = true,
+	pollIntervalSeconds = 5,
+	maxConcurrent = 5,
+	jobsPerExecution = 1,
+	drain = true,
+	maxSamples,
+	maxJobs,
+	warmup,
+}) {
+	const config = {
+		listen,
+		pollIntervalSeconds,
+		maxConcurrent,
+		jobsPerExecution,
+		onExecutionEnd: 'completeOrFail',
+		executions: 'end at once (success)',
+	};
 	let url;
 	let pool;
 	const triggers = [];
@@ -23,7 +40,7 @@ export function createCell({ listen = true, pollIntervalSeconds = 5, maxConcurre
 	async function start(queue) {
 		const { JobTrigger } = requireDist('nodes/JobTrigger/JobTrigger.node.js');
 		const trigger = await harness.startTrigger(new JobTrigger(), {
-			parameters: { queue, maxConcurrent, options: { listen, pollIntervalSeconds } },
+			parameters: { queue, maxConcurrent, options: { listen, pollIntervalSeconds, jobsPerExecution } },
 			credentials: { supabaseJobsApi: { connection: 'postgres', connectionString: url, ssl: 'disable' } },
 		});
 		triggers.push(trigger);
@@ -107,9 +124,10 @@ export function createCell({ listen = true, pollIntervalSeconds = 5, maxConcurre
 				rows: [{ n: expected }],
 			} = await pool.query("select count(*)::int as n from mcp_jobs.jobs where queue = 'bench'");
 			// each execution ends as soon as it starts
-			for (let k = 0; k < expected; k++) {
+			for (let k = 0, started = 0; started < expected; k++) {
 				const emitted = await trigger.waitForEmits(k + 1, 30_000);
 				emitted[k].donePromise?.resolve(harness.fakeRun('success'));
+				started += emitted[k].data[0].length;
 			}
 			// the trigger completes each job after its execution ended: wait for the last ones
 			for (;;) {

@@ -1,9 +1,11 @@
 import { sleep, type IRun, type ITriggerFunctions } from 'n8n-workflow';
-import { claimJobs } from '../shared/claimJobs';
+import { claimCap, claimJobs } from '../shared/claimJobs';
 import type { JobsClient } from '../shared/client';
 import type { CompleteItem, FailItem, SnoozeItem } from '../shared/transport/functions';
 import type { CompleteRow, FailRow, JobRow, SnoozeRow } from '../shared/transport/rows';
-import { outcomeOf, type Outcome } from './outcome';
+import { jobItems } from './jobItems';
+import { jobOutcomes, type ExecutionEnd, type JobOutcome } from './jobOutcomes';
+import type { Outcome } from './outcome';
 import type { CycleOutcome } from './scheduler';
 import type { TriggerSettings } from './settings';
 
@@ -40,10 +42,11 @@ const FINISH_RETRY_MS = 1000;
 const LANE_WAIT_MS = 30_000;
 
 /**
- * "Claim and Run": claims due jobs up to the free execution slots (one claim_next_job call per cycle), emits
- * each job as its own execution with a donePromise (like n8n's RabbitMQ Trigger), renews the leases of all
- * running jobs with one heartbeat_jobs call per tick, and finishes each job when its execution ends (the jobs
- * whose executions ended meanwhile together, in one complete_jobs / fail_jobs call).
+ * "Claim and Run": claims due jobs for the free execution slots (one claim_next_job call per cycle, up to Jobs per
+ * Execution per slot), emits them as executions of up to Jobs per Execution items each, with a donePromise (like
+ * n8n's RabbitMQ Trigger), renews the leases of all running jobs with one heartbeat_jobs call per tick, and finishes
+ * each job when its execution ends, with its own outcome (jobOutcomes.ts); the jobs whose executions ended meanwhile
+ * together, in one complete_jobs / fail_jobs / snooze_jobs call.
  */
 export class ClaimRunner {
 	private readonly running = new Map<string, Running>(); // by run id
@@ -62,8 +65,8 @@ export class ClaimRunner {
 		private readonly ctx: ITriggerFunctions,
 		private readonly client: JobsClient,
 		private readonly settings: TriggerSettings,
-		/** An execution ended and its slot is free again. */
-		private readonly onSlotFreed: () => void,
+		/** Asks for another cycle: an execution ended and freed its slot, or a claim could not take all it wanted. */
+		private readonly wake: () => void,
 	) {}
 
 	/** Activation check: the credential works and the queue's functions exist (throws otherwise). */
@@ -81,12 +84,15 @@ export class ClaimRunner {
 	}
 
 	async cycle(): Promise<CycleOutcome> {
-		const free = this.settings.maxConcurrent - this.running.size;
+		const free = this.settings.maxConcurrent - this.executions.size;
 		if (this.closing || free <= 0) return { drained: false, found: false };
-		const claimed = this.claimAndStart(free);
+		const wanted = free * this.settings.jobsPerExecution;
+		const limit = Math.min(wanted, claimCap(this.client));
+		const claimed = this.claimAndStart(limit);
 		this.claiming = claimed.catch(() => undefined);
 		const count = await claimed;
-		return { drained: count < free, found: count > 0 };
+		if (count === limit && limit < wanted) this.wake(); // slots left: claim the rest in the next cycle
+		return { drained: count < limit, found: count > 0 };
 	}
 
 	/**
@@ -121,25 +127,24 @@ export class ClaimRunner {
 		const jobs = await this.serial(() => claimJobs(this.client, { workerId, queue, jobTypes, limit, leaseSeconds }));
 		if (this.closing) {
 			// claimed while the workflow was being deactivated: never started, so hand them back
-			await this.release(jobs);
+			await this.release(jobs.map(heldBy), 'claimed job(s) that had not started');
 			return 0;
 		}
-		for (const job of jobs) this.start(job);
+		const size = this.settings.jobsPerExecution;
+		for (let first = 0; first < jobs.length; first += size) this.start(jobs.slice(first, first + size));
 		return jobs.length;
 	}
 
-	private start(job: JobRow): void {
-		const entry: Running = {
-			jobId: job.id,
-			runId: String(job.run_id),
-			state: 'running',
-			lost: false,
-			superseded: false,
-		};
+	/** Starts one execution with `jobs` as its items. */
+	private start(jobs: JobRow[]): void {
+		const entries = jobs.map(
+			(job): Running => ({ ...heldBy(job), state: 'running', lost: false, superseded: false }),
+		);
+		const claimedAgain = new Set(jobs.map((job) => job.id));
 		for (const other of this.running.values()) {
-			if (other.jobId === entry.jobId) other.superseded = true; // its run ended outside the trigger
+			if (claimedAgain.has(other.jobId)) other.superseded = true; // its run ended outside the trigger
 		}
-		this.running.set(entry.runId, entry);
+		for (const entry of entries) this.running.set(entry.runId, entry);
 		this.heartbeatTimer ??= setInterval(
 			() => void this.heartbeat(),
 			Math.max(250, (this.settings.leaseSeconds * 1000) / 3),
@@ -147,53 +152,68 @@ export class ClaimRunner {
 
 		const done = this.ctx.helpers.createDeferredPromise<IRun>();
 		try {
-			this.ctx.emit([[{ json: job }]], undefined, done);
+			this.ctx.emit(jobItems(jobs), undefined, done);
 		} catch (error) {
-			this.ctx.logger.error(`Job Trigger: could not start an execution for job ${entry.jobId}: ${(error as Error).message}`);
-			this.running.delete(entry.runId);
-			void this.release([job]);
+			this.ctx.logger.error(`Job Trigger: could not start an execution for ${named(entries)}: ${(error as Error).message}`);
+			for (const entry of entries) this.running.delete(entry.runId);
+			void this.release(entries, 'claimed job(s) that had not started');
 			return;
 		}
-		const execution: Promise<void> = this.follow(entry, done.promise).finally(() => {
-			this.running.delete(entry.runId);
+		const execution: Promise<void> = this.follow(entries, jobs, done.promise).finally(() => {
+			for (const entry of entries) this.running.delete(entry.runId);
 			this.executions.delete(execution);
-			if (!this.closing) this.onSlotFreed();
+			if (!this.closing) this.wake();
 		});
 		this.executions.add(execution);
 	}
 
-	/** Waits for the execution to end, then finishes its job per On Execution End. Never rejects. */
-	private async follow(entry: Running, done: Promise<IRun>): Promise<void> {
-		let run: IRun | typeof TIMED_OUT | undefined;
-		let rejection: unknown;
+	/** Waits for the execution to end, then finishes its jobs (`entries`, claimed as `jobs`) per On Execution End. Never rejects. */
+	private async follow(entries: Running[], jobs: JobRow[], done: Promise<IRun>): Promise<void> {
+		const end: ExecutionEnd = {};
 		try {
-			run = await this.untilTimeout(done);
+			const run = await this.untilTimeout(done);
+			if (run === TIMED_OUT) {
+				for (const entry of entries) entry.lost = true;
+				this.ctx.logger.warn(
+					`Job Trigger: the execution of ${named(entries)} did not report its end within ` +
+						`${this.settings.executionTimeoutMs / 1000} s (Execution Timeout); its lease is no longer renewed, ` +
+						`so the job runs again once the lease expires`,
+				);
+				return;
+			}
+			end.run = run;
 		} catch (error) {
-			rejection = error ?? new Error('the execution was stopped');
+			end.rejection = error ?? new Error('the execution was stopped');
 		}
-		if (run === TIMED_OUT) {
-			entry.lost = true;
-			this.ctx.logger.warn(
-				`Job Trigger: the execution of job ${entry.jobId} did not report its end within ` +
-					`${this.settings.executionTimeoutMs / 1000} s (Execution Timeout); its lease is no longer renewed, ` +
-					`so the job runs again once the lease expires`,
-			);
-			return;
-		}
-		if (this.settings.onExecutionEnd === 'leaveToWorkflow' || entry.superseded || entry.lost) return;
+		const held = new Set(entries.filter((entry) => !entry.superseded && !entry.lost));
+		if (this.settings.onExecutionEnd === 'leaveToWorkflow' || !held.size) return;
 		if (this.closed) {
 			this.ctx.logger.info(
-				`Job Trigger: the execution of job ${entry.jobId} ended after the trigger stopped; the job is left to its lease`,
+				`Job Trigger: the execution of ${named([...held])} ended after the trigger stopped; the job is left to its lease`,
 			);
 			return;
 		}
-		const outcome = outcomeOf(run, rejection, this.settings);
-		if (outcome.kind === 'unknown') {
-			this.ctx.logger.warn(`Job Trigger: job ${entry.jobId} was not finished: ${outcome.reason}`);
-			return;
+		const outcomes = jobOutcomes(end, jobs, this.ctx.getNode().name, this.settings);
+		await this.settle(entries.flatMap((entry, i) => (held.has(entry) ? [{ entry, outcome: outcomes[i] }] : [])));
+	}
+
+	/** Finishes (complete, fail, snooze) or releases each job as its outcome says; leaves those with an unknown one. */
+	private async settle(ended: Array<{ entry: Running; outcome: JobOutcome }>): Promise<void> {
+		const released: Running[] = [];
+		const unknown = new Map<string, Running[]>(); // by reason
+		const finishes: Array<Promise<void>> = [];
+		for (const { entry, outcome } of ended) {
+			if (outcome.kind === 'unknown') {
+				if (!unknown.has(outcome.reason)) unknown.set(outcome.reason, []);
+				unknown.get(outcome.reason)!.push(entry);
+				continue;
+			}
+			entry.state = 'finishing';
+			if (outcome.kind === 'release') released.push(entry);
+			else finishes.push(this.finish(entry, outcome));
 		}
-		entry.state = 'finishing';
-		await this.finish(entry, outcome);
+		for (const [reason, left] of unknown) this.ctx.logger.warn(`Job Trigger: ${named(left)} was not finished: ${reason}`);
+		await Promise.all([...finishes, this.release(released, 'job(s) whose execution failed on another job')]);
 	}
 
 	/** The execution's IRun, or TIMED_OUT when Execution Timeout passes first (0 = no limit). */
@@ -333,24 +353,27 @@ export class ClaimRunner {
 		}
 	}
 
-	/** Hands claimed-but-never-emitted jobs back to the queue (release_jobs: the attempt does not count). */
-	private async release(jobs: JobRow[]): Promise<void> {
+	/**
+	 * Hands jobs back to the queue as if never claimed (release_jobs: the attempt does not count; only this run of
+	 * each, by its run id): jobs claimed but never emitted, and jobs whose execution failed on another job.
+	 */
+	private async release(jobs: Held[], what: string): Promise<void> {
 		if (!jobs.length) return;
-		const ids = jobs.map((job) => job.id);
+		const ids = jobs.map((job) => job.jobId);
 		try {
 			const rows = await this.client.call('release_jobs', {
 				p_job_ids: ids,
-				p_run_ids: jobs.map((job) => String(job.run_id)),
+				p_run_ids: jobs.map((job) => job.runId),
 				p_worker_id: this.settings.workerId,
 			});
 			const refused = rows.filter((row) => row.ok === false);
 			this.ctx.logger.info(
-				`Job Trigger: released ${ids.length - refused.length} claimed job(s) that had not started` +
+				`Job Trigger: released ${ids.length - refused.length} ${what}` +
 					(refused.length ? `; not released: ${refused.map((r) => `${r.job_id} (${r.error_message})`).join('; ')}` : ''),
 			);
 		} catch (error) {
 			this.ctx.logger.warn(
-				`Job Trigger: could not release ${ids.length} claimed job(s) (${(error as Error)?.message}); ` +
+				`Job Trigger: could not release ${ids.length} ${what} (${(error as Error)?.message}); ` +
 					'they run again when their lease expires',
 			);
 		}
@@ -368,6 +391,18 @@ export class ClaimRunner {
 		this.lane = next.catch(() => undefined);
 		return next;
 	}
+}
+
+/** A job's claim: the job and the run the claim started. */
+type Held = Pick<Running, 'jobId' | 'runId'>;
+
+const heldBy = (job: JobRow): Held => ({ jobId: job.id, runId: String(job.run_id) });
+
+/** "job <id>", or "N jobs (<id>, …)" for an execution of several, for log lines. */
+function named(jobs: Held[]): string {
+	if (jobs.length === 1) return `job ${jobs[0].jobId}`;
+	const shown = jobs.slice(0, 3).map((job) => job.jobId);
+	return `${jobs.length} jobs (${shown.join(', ')}${jobs.length > shown.length ? ', …' : ''})`;
 }
 
 /** Waits for `promise` (if any) but no later than `deadline`; never rejects. */

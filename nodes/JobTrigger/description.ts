@@ -16,7 +16,7 @@ export const properties: INodeProperties[] = [
 				name: 'Claim and Run',
 				value: 'claimAndRun',
 				description:
-					'Claim each new job and start one execution per job, up to Max Concurrent Executions; the job stays reserved while its execution runs',
+					'Claim each new job and start one execution per job (or per Jobs per Execution jobs), up to Max Concurrent Executions; the job stays reserved while its execution runs',
 			},
 			{
 				name: 'Notify',
@@ -43,7 +43,8 @@ export const properties: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 1000 },
 		default: 5,
-		description: 'How many jobs this trigger runs at the same time. More jobs wait in the queue until an execution ends.',
+		description:
+			'How many executions this trigger runs at the same time, each with one job (or up to Jobs per Execution jobs). More jobs wait in the queue until an execution ends.',
 		displayOptions: claimMode,
 	},
 	{
@@ -109,6 +110,16 @@ export const properties: INodeProperties[] = [
 					"Whether to LISTEN for new jobs on the credential's Postgres connection string (for Supabase API: its optional Database Connection String), so the workflow starts within milliseconds. Polling continues either way.",
 			},
 			{
+				displayName: 'Jobs per Execution',
+				name: 'jobsPerExecution',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 1000 },
+				default: 1,
+				description:
+					"Start one execution with up to this many claimed jobs, one item per job; Max Concurrent Executions still counts executions. Above 1, each job gets its own outcome through n8n's item linking: when the execution succeeds, a job completes with the items at the end of its branch (as a rule the last node's output) that come from its item, and fails if one of them has an 'error' field, as the items of a node set to On Error: Continue do. To fail one job, end its item with an 'error' field. When the execution stops on an error that names an item, that job fails and the others go back to the queue without counting an attempt; otherwise all fail. In queue mode n8n passes the trigger no item data: all jobs of an execution complete or fail together.",
+				displayOptions: { show: { '/mode': ['claimAndRun'] } },
+			},
+			{
 				displayName: 'Poll Interval (Seconds)',
 				name: 'pollIntervalSeconds',
 				type: 'number',
@@ -126,7 +137,7 @@ export const properties: INodeProperties[] = [
 						name: 'Last Node Output',
 						value: 'lastNode',
 						description:
-							"The JSON of the last node's output items: one item as it is, several as {items: [...]}; larger than 256 kB stored truncated. In queue mode n8n does not pass the output to the trigger: the execution summary is stored.",
+							"The JSON of the last node's output items: one item as it is, several as {items: [...]}; larger than 256 kB stored truncated. With Jobs per Execution above 1, each job's own items (see there). In queue mode n8n does not pass the output to the trigger: the execution summary is stored.",
 					},
 					{
 						name: 'Execution Summary',

@@ -2,6 +2,7 @@ import { NodeOperationError, type ITriggerFunctions } from 'n8n-workflow';
 import type { JobsClient } from '../shared/client';
 import { toNodeError } from '../shared/errors';
 import type { JobRow } from '../shared/transport/rows';
+import { jobItems } from './jobItems';
 import type { TriggerSettings } from './settings';
 
 /**
@@ -39,6 +40,6 @@ export function manualTest(ctx: ITriggerFunctions, client: JobsClient, settings:
 			);
 		}
 		// n8n replaces ctx.emit for the test run after trigger() returns: call it through ctx, at this point
-		ctx.emit([[{ json: job }]]);
+		ctx.emit(jobItems([job]));
 	};
 }

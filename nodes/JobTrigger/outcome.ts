@@ -9,6 +9,9 @@ export type Outcome =
 	| { kind: 'snooze'; seconds: number; reason: string }
 	| { kind: 'unknown'; reason: string };
 
+/** An outcome that ends the job's run as failed (retry or dead letter) or snoozed. */
+export type Failure = Extract<Outcome, { kind: 'error' | 'snooze' }>;
+
 /** The On Execution End options that shape an outcome. */
 export interface OutcomeOptions {
 	result: ResultMode;
@@ -34,15 +37,7 @@ export function outcomeOf(run: IRun | undefined, rejection: unknown, options: Ou
 	const error = run.data?.resultData?.error;
 	const status = run.status;
 	if (error || status === 'error' || status === 'crashed' || status === 'canceled') {
-		const message = messageOf(error) ?? `the execution ended with status "${status}"`;
-		const limited = options.honourRetryAfter ? tooManyRequests(error) : undefined;
-		if (!limited) return { kind: 'error', message };
-		const given = limited.retryAfterSeconds;
-		return {
-			kind: 'snooze',
-			seconds: Math.min(given ?? options.retryAfterFallbackSeconds, MAX_SNOOZE_SECONDS),
-			reason: `HTTP 429 (${given === undefined ? 'no Retry-After' : `Retry-After ${given} s`}): ${message}`,
-		};
+		return failureOf(error, `the execution ended with status "${status}"`, options);
 	}
 	if (status === 'waiting') {
 		return {
@@ -56,6 +51,22 @@ export function outcomeOf(run: IRun | undefined, rejection: unknown, options: Ou
 		return { kind: 'unknown', reason: `its execution ended with status "${status}"` };
 	}
 	return { kind: 'success', result: jobResult(run, options.result) };
+}
+
+/**
+ * The outcome of a job that ended with `error`: snoozed when it is an HTTP 429 and Honour Retry-After is on, else
+ * failed with the error's message (`fallbackMessage` when it has none).
+ */
+export function failureOf(error: unknown, fallbackMessage: string, options: OutcomeOptions): Failure {
+	const message = messageOf(error) ?? fallbackMessage;
+	const limited = options.honourRetryAfter ? tooManyRequests(typeof error === 'string' ? { message } : error) : undefined;
+	if (!limited) return { kind: 'error', message };
+	const given = limited.retryAfterSeconds;
+	return {
+		kind: 'snooze',
+		seconds: Math.min(given ?? options.retryAfterFallbackSeconds, MAX_SNOOZE_SECONDS),
+		reason: `HTTP 429 (${given === undefined ? 'no Retry-After' : `Retry-After ${given} s`}): ${message}`,
+	};
 }
 
 /** The message of an Error, or of a serialised one (a plain object, as in queue mode). */

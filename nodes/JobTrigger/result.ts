@@ -17,6 +17,11 @@ export function jobResult(run: IRun, mode: ResultMode): IDataObject {
 	if (mode === 'summary') return summary;
 	const items = lastNodeItems(run);
 	if (!items) return { ...summary, output: 'not available: n8n did not pass the execution data to the trigger (queue mode)' };
+	return outputResult(items);
+}
+
+/** Output items (their JSON) as a stored result: one item as it is, several (or none) as { items: [...] }, capped. */
+export function outputResult(items: IDataObject[]): IDataObject {
 	return capped(items.length === 1 ? items[0] : { items });
 }
 

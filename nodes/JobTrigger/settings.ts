@@ -1,11 +1,11 @@
 import type { IDataObject, ITriggerFunctions } from 'n8n-workflow';
 import { listParameter, wholeNumber } from '../shared/parameters';
 import { defaultWorkerId } from '../shared/workerId';
-import type { OutcomeOptions } from './outcome';
+import type { JobOutcomeOptions } from './jobOutcomes';
 import type { ResultMode } from './result';
 
 /** The Job Trigger's parameters, read and checked once at activation. */
-export interface TriggerSettings extends OutcomeOptions {
+export interface TriggerSettings extends JobOutcomeOptions {
 	mode: 'claimAndRun' | 'notify';
 	queue: string;
 	jobTypes: string[];
@@ -33,6 +33,7 @@ export function readSettings(ctx: ITriggerFunctions): TriggerSettings {
 		jobTypes: listParameter(ctx.getNodeParameter('jobTypes', '')),
 		source: claiming ? undefined : String(ctx.getNodeParameter('source', '')).trim() || undefined,
 		maxConcurrent: claiming ? integer('Max Concurrent Executions', ctx.getNodeParameter('maxConcurrent', 5), 1, 1000) : 0,
+		jobsPerExecution: claiming ? integer('Jobs per Execution', options.jobsPerExecution ?? 1, 1, 1000) : 1,
 		leaseSeconds: claiming ? integer('Lease Seconds', ctx.getNodeParameter('leaseSeconds', 60), 1, 86400) : 0,
 		onExecutionEnd:
 			claiming && ctx.getNodeParameter('onExecutionEnd', 'completeOrFail') === 'leaveToWorkflow'

@@ -19,6 +19,7 @@ import { RESULT_MAX_BYTES } from '../../nodes/JobTrigger/result';
 import type { TestDatabase } from '../support/database';
 import { fakeRun, runWorkflow, startTrigger, type StartedTrigger } from '../support/n8n/run-workflow';
 import { enqueue, jobsOf, postgresCredentials, runsOf, useTriggerDatabase, waitFor } from './helpers';
+import { asQueueMode } from './queue-mode';
 
 const env = useTriggerDatabase();
 let db: TestDatabase;
@@ -102,12 +103,6 @@ async function execution(node: { type: string; parameters: INodeParameters }): P
 }
 
 const outputs = async (items: unknown[]) => await execution({ type: 'test.output', parameters: { items: JSON.stringify(items) } });
-
-/** The IRun a queue-mode main instance gets: the worker's status and error as JSON, no runData. */
-function asQueueMode(run: IRun): IRun {
-	const error = JSON.parse(JSON.stringify(run.data.resultData.error ?? null)) ?? undefined;
-	return { ...run, data: createRunExecutionData({ resultData: { runData: {}, error, lastNodeExecuted: 'Last' } }) };
-}
 
 async function finishOne(queue: string, run: IRun, options: INodeParameters = {}) {
 	const [id] = await enqueue(db.pool, queue, [{}]);
