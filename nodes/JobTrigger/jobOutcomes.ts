@@ -21,9 +21,8 @@ export interface ExecutionEnd {
 const RELEASE: JobOutcome = { kind: 'release' };
 
 /**
- * One outcome per job of an execution (`jobs`: its trigger items' rows, in item order). With Jobs per Execution 1
- * the execution as a whole decides, as it always has. With more, each job gets its own, found through n8n's item
- * linking (pairedItems.ts):
+ * One outcome per job of an execution (`jobs`: its trigger items' rows, in item order; one with Jobs per Execution
+ * 1), found through n8n's item linking (pairedItems.ts):
  * - success: each job completes with the items at the ends of the workflow's branches (as a rule the last node's
  *   output; tracedEndItems) that trace back to its trigger item, unless one of them is an error item (errorOf):
  *   then it fails with that error. An error item that traces back to no trigger item fails every job; other such
@@ -35,7 +34,7 @@ export function jobOutcomes(end: ExecutionEnd, jobs: JobRow[], triggerNode: stri
 	const { run, rejection } = end;
 	const whole = outcomeOf(run, rejection, options);
 	const all = (outcome: JobOutcome) => jobs.map(() => outcome);
-	if (options.jobsPerExecution === 1 || !run || rejection !== undefined || whole.kind === 'unknown') return all(whole);
+	if (!run || rejection !== undefined || whole.kind === 'unknown') return all(whole);
 	if (whole.kind === 'success') return perItem(run, jobs, triggerNode, options) ?? all(whole);
 	const failed = new Set(errorOrigins(run, triggerNode).filter((origin) => origin < jobs.length));
 	if (!failed.size) return all(whole);
@@ -48,7 +47,8 @@ function perItem(run: IRun, jobs: JobRow[], triggerNode: string, options: JobOut
 	if (!traced) return undefined;
 	const outputs = jobs.map(() => ({ items: [] as IDataObject[], errors: [] as unknown[] }));
 	for (const { item, origins } of traced) {
-		const owners = origins.filter((origin) => origin < jobs.length);
+		// one job owns every item, linked or not (a node that drops item links loses nothing)
+		const owners = jobs.length === 1 ? [0] : origins.filter((origin) => origin < jobs.length);
 		if (!owners.length) {
 			const error = errorOf(item);
 			// an error that cannot be told apart concerns every job

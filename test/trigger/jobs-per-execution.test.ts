@@ -413,8 +413,8 @@ describe('queue mode (no run data reaches the trigger): the execution decides fo
 	});
 });
 
-test('Jobs per Execution 1 (the default) reads the execution as a whole, as before: an {error} item is the result', async () => {
+test('Jobs per Execution 1 (the default): an {error} item at the end fails the job too, as with more', async () => {
 	const [id] = await enqueueActions('single', ['fail']);
 	const { byId } = await runOnce('single', 1, [handle('continueRegularOutput')]);
-	expect(byId[id]).toMatchObject({ status: 'completed', result: { error: 'job 0 failed' } });
+	expect(byId[id]).toMatchObject({ status: 'failed', attempts: 1, error: 'job 0 failed', result: null }); // max_retries 0
 });
