@@ -88,7 +88,7 @@ async function renderSqlApi(client) {
 	}
 
 	out.push('## Tables\n');
-	out.push("Read them freely (monitoring queries do); change them only through the functions above.\n");
+	out.push('Read them freely (monitoring queries do); change them only through the functions above.\n');
 	const columns = await query(
 		client,
 		`
