@@ -1,7 +1,7 @@
 // claim_next_job: order (priority, schedule, FIFO), filters, what a claim writes, leases and their expiry.
 import { TestDatabase } from '../support/database';
 import {
-	claim, claimOne, enqueue, enqueueBatch, eventTypes, expectPgError, expireLease, history, job, one, openTestDatabase, resetQueue,
+	claim, claimOne, collectPlans, enqueue, enqueueBatch, eventTypes, expectPgError, expireLease, history, job, one, openTestDatabase, resetQueue,
 	rows, runsOf, untilDue,
 } from './helpers';
 
@@ -105,11 +105,7 @@ describe('claim filters', () => {
 		const c = await db.pool.connect();
 		try {
 			const plans: string[] = [];
-			c.on('notice', (n) => plans.push(n.message ?? ''));
-			await c.query(`load 'auto_explain'`);
-			await c.query(`set auto_explain.log_min_duration = 0`);
-			await c.query(`set auto_explain.log_nested_statements = on`);
-			await c.query(`set client_min_messages = log`);
+			await collectPlans(c, plans);
 			await claim(c, 'w', { queue: null, limit: 10 });
 			const pick = plans.find((p) => p.includes('with recursive queues'));
 			expect(pick).toBeDefined();

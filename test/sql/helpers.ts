@@ -235,3 +235,15 @@ export class NotifyListener {
 		await this.client.end();
 	}
 }
+
+/**
+ * From now on every statement `c` runs, nested ones inside functions too, sends its plan (auto_explain) to the
+ * client; they are appended to `plans` (one text per statement: "duration: … plan: Query Text: …").
+ */
+export async function collectPlans(c: PoolClient, plans: string[]): Promise<void> {
+	c.on('notice', (notice) => plans.push(notice.message ?? ''));
+	await c.query(`load 'auto_explain'`);
+	await c.query(`set auto_explain.log_min_duration = 0`);
+	await c.query(`set auto_explain.log_nested_statements = on`);
+	await c.query(`set client_min_messages = log`);
+}

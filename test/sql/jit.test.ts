@@ -8,7 +8,7 @@
 // can JIT, else on the server of JIT_DATABASE_URL (e.g. Debian's PostgreSQL 15, as .ci/run finds it); with neither,
 // the tests are skipped and jest counts them as skipped.
 import { Pool, type PoolClient } from 'pg';
-import { enqueueBatch, one, rows } from './helpers';
+import { collectPlans, enqueueBatch, one, rows } from './helpers';
 
 const JIT_URL = process.env.MCP_JOBS_TEST_JIT_URL;
 const describeWithJit = JIT_URL ? describe : describe.skip;
@@ -27,13 +27,9 @@ describeWithJit('with jit = on', () => {
 		}
 		await pool.query('analyze');
 		c = await pool.connect();
-		c.on('notice', (notice) => plans.push(notice.message ?? ''));
 		for (const setting of ['jit_above_cost', 'jit_inline_above_cost', 'jit_optimize_above_cost']) await c.query(`reset ${setting}`);
 		await c.query(`set jit = on`);
-		await c.query(`load 'auto_explain'`);
-		await c.query(`set auto_explain.log_min_duration = 0`);
-		await c.query(`set auto_explain.log_nested_statements = on`);
-		await c.query(`set client_min_messages = log`);
+		await collectPlans(c, plans);
 	}, 120_000);
 	afterAll(async () => {
 		c?.release();

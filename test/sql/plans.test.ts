@@ -4,7 +4,7 @@
 // The hot functions must keep finding jobs through their indexes meanwhile. auto_explain shows every plan they run.
 import type { PoolClient } from 'pg';
 import type { TestDatabase } from '../support/database';
-import { enqueueBatch, openTestDatabase } from './helpers';
+import { collectPlans, enqueueBatch, openTestDatabase } from './helpers';
 
 let db: TestDatabase;
 let c: PoolClient;
@@ -30,11 +30,7 @@ beforeAll(async () => {
 	await enqueueBatch(c, jobs(100));
 	for (let i = 0; i < 8; i++) await workerRound(); // the plans are made (and go generic) while the table is small
 	for (let k = 0; k < 4; k++) await enqueueBatch(c, jobs(10_000));
-	c.on('notice', (notice) => plans.push(notice.message ?? ''));
-	await c.query(`load 'auto_explain'`);
-	await c.query(`set auto_explain.log_min_duration = 0`);
-	await c.query(`set auto_explain.log_nested_statements = on`);
-	await c.query(`set client_min_messages = log`);
+	await collectPlans(c, plans);
 }, 120_000);
 afterAll(async () => {
 	c?.release();
