@@ -157,8 +157,10 @@ test(
 		// a queue of their own; leases shorter than the templates' (60 s, 300 s) keep the jobs a restart strands short
 		const queue = 'e2e-restarts';
 		const instant = await copyWorkflow(stack.api, stack.wf('instant-worker.json'), 'e2e: instant worker, restarts', (node) => {
+			// one job per execution: at the template's 100 the trigger drains the queue before the scheduled worker's
+			// next tick, and the restarts are to hit both workers holding jobs
 			if (node.type === 'n8n-nodes-supabase-jobs.jobTrigger')
-				Object.assign(node.parameters, { queue, leaseSeconds: RESTART_LEASE_SECONDS });
+				Object.assign(node.parameters, { queue, leaseSeconds: RESTART_LEASE_SECONDS, options: { jobsPerExecution: 1 } });
 		});
 		const scheduled = await scheduledWorkerCopy('e2e: scheduled worker, restarts', {
 			seconds: 5,
