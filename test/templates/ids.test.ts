@@ -10,9 +10,11 @@ const IDS: Record<string, string> = {
 	'dlq-alerting.json': 'supabaseJobsAlrt',
 	'enqueue-http-api.json': 'supabaseJobsHttp',
 	'error-handler.json': 'supabaseJobsErrH',
+	'fan-out-fan-in.json': 'supabaseJobsFanO',
 	'instant-worker.json': 'supabaseJobsInst',
 	'jobs-dashboard.json': 'supabaseJobsDash',
 	'maintenance.json': 'supabaseJobsMant',
+	'recurring-job.json': 'supabaseJobsRecu',
 	'scheduled-worker.json': 'supabaseJobsSchd',
 };
 
