@@ -80,7 +80,8 @@ test(
 test(
 	'every documented curl, JSON and SQL example works against n8n (README and sticky notes)',
 	guard(async () => {
-		for (const file of ['enqueue-http-api.json', 'instant-worker.json']) await stack.api.activateWorkflow(template(file).id);
+		for (const file of ['enqueue-http-api.json', 'instant-worker.json', 'fan-out-fan-in.json'])
+			await stack.api.activateWorkflow(template(file).id);
 		const examples = documentedExamples();
 		const counts = { curl: 0, json: 0, sql: 0 };
 		let jobId;
