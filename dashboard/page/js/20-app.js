@@ -154,7 +154,7 @@ function lock(message = '') {
 	for (const id of shown) fill(byId(id));
 	byId('notice').hidden = true;
 	Object.assign(jobsView, { rows: [], cursors: [null] });
-	Object.assign(deadLetters, { rows: [], selected: new Set() });
+	Object.assign(deadLetters, { rows: [], selected: new Set(), groups: null });
 	byId('app').hidden = true;
 	byId('key-prompt').hidden = false;
 	fill(byId('key-error'), message);
