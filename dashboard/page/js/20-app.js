@@ -114,7 +114,8 @@ async function unlock(event) {
 		app.features = body.features ?? {};
 		applyJobFeatures(app.features);
 		renderQueues(body.queues);
-		await loadThroughput().catch((e) => notifyError('Could not load the throughput', e));
+		// the chart follows when it comes: the first paint does not wait for it
+		loadThroughput().catch((e) => notifyError('Could not load the throughput', e));
 		byId('key-prompt').hidden = true;
 		byId('app').hidden = false;
 		await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
