@@ -19,6 +19,13 @@ try {
 	await mkdir(OUT, { recursive: true });
 	const seeded = await seedEveryState(stack.db, 'reports');
 	await seedVolume(stack.db, 'sync', 2_000);
+	// spread the sync jobs over the last 20 hours, so that the throughput chart has a day to show
+	await stack.db.query(`
+		with s as (select id, make_interval(hours => (seq % 20)::int, mins => (seq % 53)::int) as d from mcp_jobs.jobs where queue = 'sync'),
+		     runs as (update mcp_jobs.job_runs r set started_at = r.started_at - s.d, finished_at = r.finished_at - s.d
+		              from s where r.job_id = s.id)
+		update mcp_jobs.jobs j set created_at = j.created_at - s.d, started_at = j.started_at - s.d, finished_at = j.finished_at - s.d
+		from s where j.id = s.id`);
 	await enqueue(stack.db, 'email', [{ job_type: 'send_invoice', payload: { to: 'ops@example.com' } }]);
 	await stack.db.query("select mcp_jobs.set_queue_paused('email', true, 'SMTP provider outage')");
 
@@ -30,6 +37,12 @@ try {
 	await shoot('key-prompt');
 	await unlock(page, stack.apiKey);
 	await shoot('queues');
+	await page.locator('#throughput svg').waitFor();
+	await page
+		.locator('#throughput')
+		.locator('xpath=..')
+		.screenshot({ path: join(OUT, 'throughput.png') });
+	console.log(`wrote ${relative(REPO, join(OUT, 'throughput.png'))}`);
 
 	await page.click('.tab[data-view=jobs]');
 	await page.fill('#jobs-filters input[name=queue]', 'reports');

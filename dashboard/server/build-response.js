@@ -7,14 +7,15 @@ const { action, route } = request;
 const items = $json.data;
 
 // Which parts of the page the queue operations of this template serve (see dashboard/README.md). fastOverview:
-// the stats come from an operation that stays fast on big queues (Queue → Get Stats reads every job twice).
+// the stats come from an operation that stays fast on big queues (Get Stats counts from indexes, durations over a
+// sample).
 const FEATURES = {
-	search: false,
-	sortByPriority: false,
-	waitingFilter: false,
-	throughput: false,
-	deadLetterGroups: false,
-	fastOverview: false,
+	search: true,
+	sortByPriority: true,
+	waitingFilter: true,
+	throughput: true,
+	deadLetterGroups: true,
+	fastOverview: true,
 };
 
 const statusOf = (message) =>
@@ -27,12 +28,18 @@ const statusOf = (message) =>
 				: 500;
 const respond = (status, body) => ({ status, body });
 const fail = (messages, status = statusOf(messages[0])) => respond(status, { ok: false, action, errors: messages });
-// A failed call is an item with only `error`; results always carry `id` (jobs, dead letters), `job` (get) or
-// `queue` (stats, pause, resume), and may have an `error` of their own (a job's last error).
-const isFailure = (row) => typeof row.error === 'string' && !('id' in row) && !('job' in row) && !('queue' in row);
+// A failed call is an item with only `error`; results always carry `id` (jobs, dead letters), `job` (get),
+// `queue` (stats, pause, resume, dead letter groups) or `bucket` (throughput), and may have an `error` of their own
+// (a job's last error).
+const isFailure = (row) => typeof row.error === 'string' && !('id' in row) && !('job' in row) && !('queue' in row) && !('bucket' in row);
 const rows = () => items.filter((row) => row.id !== undefined);
 const firstError = items.find(isFailure);
 const nextCursor = (list, limit) => (list.length === limit ? String(list[list.length - 1].seq) : null);
+// by priority, a page goes on after the last row's priority and seq
+const nextJobsCursor = (list, limit) =>
+	list.length === limit && request.sort === 'priority'
+		? `${list[list.length - 1].priority}:${list[list.length - 1].seq}`
+		: nextCursor(list, limit);
 // The table shows no payload or result: the row opens the job for those (keeps a page small).
 const listed = (job) => {
 	const { payload, result, ...rest } = job;
@@ -68,8 +75,12 @@ switch (action) {
 		});
 	case 'jobs': {
 		const jobs = rows();
-		return respond(200, { ok: true, action, jobs: jobs.map(listed), nextCursor: nextCursor(jobs, request.limit) });
+		return respond(200, { ok: true, action, jobs: jobs.map(listed), nextCursor: nextJobsCursor(jobs, request.limit) });
 	}
+	case 'throughput':
+		return respond(200, { ok: true, action, buckets: items.filter((b) => b.bucket !== undefined) });
+	case 'deadLetterGroups':
+		return respond(200, { ok: true, action, groups: items.filter((g) => g.queue !== undefined) });
 	case 'deadLetters': {
 		const deadLetters = rows();
 		return respond(200, { ok: true, action, deadLetters, nextCursor: nextCursor(deadLetters, request.limit) });

@@ -8,7 +8,7 @@ const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
 const b = isObject(body) ? body : {};
 const errors = [];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'];
+const STATUSES = ['waiting', 'queued', 'running', 'completed', 'failed', 'cancelled'];
 
 const text = (key, { required = false, example = '' } = {}) => {
 	const v = b[key];
@@ -46,6 +46,13 @@ const cursor = () => {
 	if (v && !/^[0-9]+$/.test(v)) errors.push(`cursor must be the nextCursor of the previous page, got "${v}"`);
 	return v ? Number(v) : 0;
 };
+// the jobs listing's cursor: a seq (newest first) or "<priority>:<seq>" (by priority), as nextCursor gave it
+const jobsCursor = (sort) => {
+	const v = text('cursor');
+	const shape = sort === 'priority' ? /^[0-9]{1,9}:[0-9]{1,18}$/ : /^[0-9]{1,18}$/;
+	if (v && !shape.test(v)) errors.push(`cursor must be the nextCursor of the previous page, got "${v}"`);
+	return v;
+};
 const deadLetterIds = () => {
 	const ids = b.ids;
 	if (!Array.isArray(ids) || ids.length === 0 || ids.length > 500) {
@@ -66,18 +73,27 @@ const deadLetterIds = () => {
 // Each action: the body fields it accepts and how to read them.
 const actions = {
 	overview: () => ({ windowHours: whole('windowHours', 1, 8784, 24) }),
-	jobs: () => ({
-		queue: text('queue'),
-		status: oneOf('status', STATUSES),
-		source: text('source'),
-		jobType: text('jobType'),
-		limit: whole('limit', 1, 200, 50),
-		beforeSeq: cursor(),
-	}),
+	jobs: () => {
+		const sort = oneOf('sort', ['created', 'priority']) || 'created';
+		const search = text('search');
+		if (search.length > 200) errors.push(`search must be at most 200 characters, got ${search.length}`);
+		return {
+			queue: text('queue'),
+			status: oneOf('status', STATUSES),
+			source: text('source'),
+			jobType: text('jobType'),
+			search,
+			sort,
+			limit: whole('limit', 1, 200, 50),
+			cursor: jobsCursor(sort),
+		};
+	},
 	job: () => ({ id: jobId() }),
 	cancel: () => ({ id: jobId(), reason: text('reason') || 'cancelled from the dashboard' }),
 	retry: () => ({ id: jobId() }),
 	deadLetters: () => ({ queue: text('queue'), limit: whole('limit', 1, 1000, 200), beforeSeq: cursor() }),
+	deadLetterGroups: () => ({ queue: text('queue'), limit: whole('limit', 1, 1000, 50) }),
+	throughput: () => ({ queue: text('queue'), hours: whole('hours', 1, 744, 24) }),
 	requeue: () => ({ ids: deadLetterIds(), by: text('by') || 'dashboard' }),
 	resolve: () => ({ ids: deadLetterIds(), by: text('by') || 'dashboard', notes: text('notes') }),
 	pause: () => ({ queue: text('queue', { required: true, example: '"default"' }), reason: text('reason') }),
@@ -102,11 +118,13 @@ const actions = {
 };
 const accepted = {
 	overview: ['windowHours'],
-	jobs: ['queue', 'status', 'source', 'jobType', 'limit', 'cursor'],
+	jobs: ['queue', 'status', 'source', 'jobType', 'search', 'sort', 'limit', 'cursor'],
 	job: ['id'],
 	cancel: ['id', 'reason'],
 	retry: ['id'],
 	deadLetters: ['queue', 'limit', 'cursor'],
+	deadLetterGroups: ['queue', 'limit'],
+	throughput: ['queue', 'hours'],
 	requeue: ['ids', 'by'],
 	resolve: ['ids', 'by', 'notes'],
 	pause: ['queue', 'reason'],

@@ -24,9 +24,19 @@ const SECTIONS = [
 			'next_job_due_at',
 		],
 	],
-	['Jobs', ['get_job', 'get_jobs', 'get_job_results', 'list_jobs', 'cancel_job', 'cancel_jobs', 'retry_job', 'retry_jobs']],
-	['Dead letters', ['list_dead_letters', 'requeue_dead_letter', 'requeue_dead_letters', 'resolve_dead_letter', 'resolve_dead_letters']],
-	['Queues', ['get_queue_stats', 'set_queue_paused', 'set_queue_limits']],
+	['Jobs', ['get_job', 'get_jobs', 'get_job_results', 'list_jobs', 'search_jobs', 'cancel_job', 'cancel_jobs', 'retry_job', 'retry_jobs']],
+	[
+		'Dead letters',
+		[
+			'list_dead_letters',
+			'get_dead_letter_groups',
+			'requeue_dead_letter',
+			'requeue_dead_letters',
+			'resolve_dead_letter',
+			'resolve_dead_letters',
+		],
+	],
+	['Queues', ['get_queue_stats', 'get_throughput', 'set_queue_paused', 'set_queue_limits']],
 	['Maintenance', ['reap_expired_jobs', 'aggregate_metrics', 'cleanup_jobs']],
 ];
 

@@ -51,7 +51,9 @@ describe('workflows/jobs-dashboard.json', () => {
 
 	test('every action is served by a Job Queue or Enqueue Job node, then answered by one Respond node', () => {
 		const routes = node('Route').parameters.rules.values.map((r: { outputKey: string }) => r.outputKey);
-		expect(routes).toEqual(['invalid', 'overview', 'jobs', 'job', 'cancel', 'retry', 'deadLetters', 'requeue', 'resolve', 'pause', 'resume', 'enqueue']);
+		expect(routes).toEqual([
+			'invalid', 'overview', 'throughput', 'jobs', 'job', 'cancel', 'retry', 'deadLetters', 'deadLetterGroups', 'requeue', 'resolve', 'pause', 'resume', 'enqueue',
+		]);
 		const outputs = targets('Route');
 		expect(outputs[0]).toEqual(['Collect Results']);
 		for (const [i, [first]] of outputs.slice(1).entries()) {
@@ -66,6 +68,14 @@ describe('workflows/jobs-dashboard.json', () => {
 		expect(targets('Build Response')).toEqual([['Respond']]);
 		const types = new Set(template.nodes.map((n) => n.type));
 		expect([...types].filter((t) => !/^n8n-nodes-base\.(webhook|respondToWebhook|set|switch|splitOut|aggregate|stickyNote)$|^n8n-nodes-supabase-jobs\./.test(t))).toEqual([]);
+	});
+
+	test('the listings, throughput and groups come from the operations that serve search, sort and big queues', () => {
+		expect(node('Search Jobs').parameters).toMatchObject({ resource: 'job', operation: 'search', search: '={{ $json.search }}', sort: '={{ $json.sort }}' });
+		expect(node('Search Jobs').parameters.filters).toMatchObject({ status: '={{ $json.status }}', cursor: '={{ $json.cursor }}' });
+		expect(node('Get Throughput').parameters).toMatchObject({ resource: 'queue', operation: 'getThroughput', hours: '={{ $json.hours }}' });
+		expect(node('Dead Letter Groups').parameters).toMatchObject({ resource: 'deadLetter', operation: 'getGroups', limit: '={{ $json.limit }}' });
+		expect(node('Queue Stats').parameters).toMatchObject({ resource: 'queue', operation: 'getStats', durationSample: 1000 });
 	});
 
 	test('keeps no data of successful executions (the page polls every few seconds)', () => {
@@ -108,18 +118,28 @@ describe('Read Request (expression)', () => {
 	test('routes a valid action with its defaults', () => {
 		expect(readRequest({ action: 'overview' })).toEqual({ route: 'overview', action: 'overview', windowHours: 24 });
 		expect(readRequest({ action: 'jobs', queue: ' mail ', cursor: '120' })).toEqual({
-			route: 'jobs', action: 'jobs', queue: 'mail', status: '', source: '', jobType: '', limit: 50, beforeSeq: 120,
+			route: 'jobs', action: 'jobs', queue: 'mail', status: '', source: '', jobType: '', search: '', sort: 'created', limit: 50, cursor: '120',
 		});
+		expect(readRequest({ action: 'jobs', status: 'waiting', search: ' order-1 ', sort: 'priority', cursor: '5:120' })).toMatchObject({
+			route: 'jobs', status: 'waiting', search: 'order-1', sort: 'priority', cursor: '5:120',
+		});
+		expect(readRequest({ action: 'throughput' })).toEqual({ route: 'throughput', action: 'throughput', queue: '', hours: 24 });
+		expect(readRequest({ action: 'deadLetterGroups', queue: 'q' })).toEqual({ route: 'deadLetterGroups', action: 'deadLetterGroups', queue: 'q', limit: 50 });
 	});
 
 	test('names every bad field', () => {
 		expect(readRequest('text').errors).toEqual(['the body must be a JSON object like {"action": "overview"}, sent with Content-Type: application/json']);
 		expect(readRequest({ action: 'drop' }).errors[0]).toMatch(/^action must be one of overview, jobs, .*, got "drop"$/);
-		expect(readRequest({ action: 'jobs', status: 'done', limit: 0, sort: 'x' }).errors).toEqual([
-			'unknown field "sort" for jobs: it takes queue, status, source, jobType, limit, cursor',
-			'status must be one of queued, running, completed, failed, cancelled, got "done"',
+		expect(readRequest({ action: 'jobs', status: 'done', limit: 0, sort: 'x', order: 'up' }).errors).toEqual([
+			'unknown field "order" for jobs: it takes queue, status, source, jobType, search, sort, limit, cursor',
+			'sort must be one of created, priority, got "x"',
+			'status must be one of waiting, queued, running, completed, failed, cancelled, got "done"',
 			'limit must be a whole number from 1 to 200; default 50',
 		]);
+		expect(readRequest({ action: 'jobs', sort: 'priority', cursor: '120' }).errors).toEqual(['cursor must be the nextCursor of the previous page, got "120"']);
+		expect(readRequest({ action: 'jobs', cursor: '5:120' }).errors).toEqual(['cursor must be the nextCursor of the previous page, got "5:120"']);
+		expect(readRequest({ action: 'jobs', search: 'x'.repeat(201) }).errors).toEqual(['search must be at most 200 characters, got 201']);
+		expect(readRequest({ action: 'throughput', hours: 745 }).errors).toEqual(['hours must be a whole number from 1 to 744; default 24']);
 		expect(readRequest({ action: 'enqueue', payload: [1], runAt: 'soon', priority: 1.5 }).errors).toEqual([
 			'source is required, e.g. "dashboard"',
 			'jobType is required, e.g. "discovery"',
@@ -163,6 +183,20 @@ describe('Build Response (expression)', () => {
 		const jobs = [{ id: 'a', seq: 9, payload: { big: 1 }, result: null, status: 'queued' }, { id: 'b', seq: 7, payload: {}, result: {}, status: 'failed' }];
 		expect(respond(request, jobs).body).toEqual({ ok: true, action: 'jobs', jobs: [{ id: 'a', seq: 9, status: 'queued' }, { id: 'b', seq: 7, status: 'failed' }], nextCursor: '7' });
 		expect(respond(request, [{}]).body).toEqual({ ok: true, action: 'jobs', jobs: [], nextCursor: null }); // alwaysOutputData's empty item
+		// by priority, the cursor is the last row's priority and seq
+		expect(respond({ ...request, sort: 'priority' }, jobs.map((j, i) => ({ ...j, priority: i }))).body.nextCursor).toBe('1:7');
+	});
+
+	test('answers the throughput hours and the dead letter groups; every feature is on', () => {
+		const hours = [{ bucket: '2026-11-30T19:00:00Z', completed: 3, failed: 1, depth: 2, live: true }];
+		expect(respond({ route: 'throughput', action: 'throughput' }, hours).body).toEqual({ ok: true, action: 'throughput', buckets: hours });
+		const groups = [{ queue: 'q', final_error: 'boom', dead_letters: 2, dead_letter_ids: ['a', 'b'] }];
+		expect(respond({ route: 'deadLetterGroups', action: 'deadLetterGroups' }, groups).body).toEqual({ ok: true, action: 'deadLetterGroups', groups });
+		expect(respond({ route: 'deadLetterGroups', action: 'deadLetterGroups' }, [{}]).body.groups).toEqual([]);
+		expect(respond({ route: 'throughput', action: 'throughput' }, [{ error: 'p_hours must be …' }]).status).toBe(400);
+		expect(respond({ route: 'overview', action: 'overview' }, []).body.features).toEqual({
+			search: true, sortByPriority: true, waitingFilter: true, throughput: true, deadLetterGroups: true, fastOverview: true,
+		});
 	});
 
 	test('reports a bulk action per dead letter: 207 when some failed', () => {

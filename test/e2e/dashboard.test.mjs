@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { waitUntil } from '../../scripts/lib/wait.mjs';
 import { guarded, openStack } from './support.mjs';
-import { countsInSql, launchChromium, median, openDashboard, seedEveryState, seedVolume, unlock, XSS } from './dashboard-support.mjs';
+import {
+	countsInSql,
+	enqueue,
+	launchChromium,
+	median,
+	openDashboard,
+	seedEveryState,
+	seedVolume,
+	unlock,
+	XSS,
+} from './dashboard-support.mjs';
 
 const QUEUE = 'dash-e2e';
 const VOLUME = 100_000;
@@ -166,6 +176,65 @@ test(
 );
 
 test(
+	'jobs: search by idempotency key prefix and by job id, sort by priority, the waiting filter (Job → Search)',
+	guard(async () => {
+		const queue = 'dash-e2e-search';
+		const later = new Date(Date.now() + 3600_000).toISOString(); // no worker takes them meanwhile
+		const ids = await enqueue(
+			db(),
+			queue,
+			[3, 1, 2, 1, 0, 3].map((priority, i) => ({
+				payload: { i },
+				priority,
+				scheduled_at: later,
+				idempotency_key: `inv-${i < 3 ? 'a' : 'b'}-${i}`,
+			})),
+		);
+		const [waiting] = await enqueue(db(), queue, [{ payload: { waits: true }, depends_on: [ids[0]] }]);
+		const expected = async (where, params, order = 'seq desc') =>
+			(await db().query(`select id from mcp_jobs.jobs where ${where} order by ${order}`, params)).rows.map((r) => r.id);
+		/** Fills the filter form, applies it and waits until the table shows exactly `want`, in order. */
+		const search = async (fields, want) => {
+			await page.click('#jobs-filters button[type=reset]');
+			await page.waitForFunction(() => document.querySelector('#jobs-filters input[name=search]').value === '');
+			for (const [name, value] of Object.entries(fields)) {
+				if (name === 'status' || name === 'sort') await page.selectOption(`#jobs-filters select[name=${name}]`, value);
+				else await page.fill(`#jobs-filters input[name=${name}]`, value);
+			}
+			await page.click('#jobs-filters button[type=submit]');
+			await page
+				.waitForFunction(
+					(ids) =>
+						JSON.stringify([...document.querySelectorAll('#jobs-table tbody tr[data-job-id]')].map((r) => r.dataset.jobId)) ===
+						JSON.stringify(ids),
+					want,
+					{ timeout: 10_000 },
+				)
+				.catch(() => undefined);
+			const shown = await page.locator('#jobs-table tbody tr[data-job-id]').evaluateAll((rows) => rows.map((r) => r.dataset.jobId));
+			assert.deepEqual(shown, want, JSON.stringify(fields));
+		};
+
+		await page.click('.tab[data-view=jobs]');
+		assert.equal(await page.isVisible('#jobs-hint'), false, 'no feature is missing');
+		const byKey = await expected("idempotency_key like 'inv-a%'");
+		assert.deepEqual(byKey, [ids[2], ids[1], ids[0]]);
+		await search({ search: 'inv-a' }, byKey);
+		await search({ search: ids[4] }, [ids[4]]);
+		const prefix = ids[5].slice(0, 8).toUpperCase();
+		const byPrefix = await expected(`id::text like $1 || '%' or idempotency_key like $2 || '%'`, [prefix.toLowerCase(), prefix]);
+		assert.ok(byPrefix.includes(ids[5]));
+		await search({ search: prefix }, byPrefix);
+		const byPriority = await expected('queue = $1', [queue], 'priority, seq');
+		assert.deepEqual(byPriority.slice(0, 3), [ids[4], ids[1], ids[3]], 'priority 0, then 1 oldest first');
+		await search({ queue, sort: 'priority' }, byPriority);
+		await search({ queue, status: 'waiting' }, [waiting]);
+		assert.equal((await one('select status from mcp_jobs.jobs where id = $1', [waiting])).status, 'waiting');
+		await page.click('#jobs-filters button[type=reset]');
+	}),
+);
+
+test(
 	'dead letters: grouped by final error; requeue one, resolve two with notes (bulk)',
 	guard(async () => {
 		await page.click('.tab[data-view=dead-letters]');
@@ -210,6 +279,65 @@ test(
 );
 
 test(
+	'dead letters: the groups count every unresolved dead letter, as SQL groups them (Dead Letter → Get Groups)',
+	guard(async () => {
+		// 600 more dead letters in another queue, through the queue's functions: more than the page lists (500)
+		const queue = 'dash-e2e-groups';
+		const ids = await enqueue(
+			db(),
+			queue,
+			Array.from({ length: 600 }, (_, i) => ({ payload: { i }, max_retries: 0 })),
+		);
+		const { rows: claimed } = await db().query("select id from mcp_jobs.claim_next_job('e2e-groups', $1, null, 1000, 600)", [queue]);
+		assert.equal(claimed.length, ids.length);
+		await db().query('select * from mcp_jobs.fail_jobs($1::jsonb)', [
+			JSON.stringify(ids.map((id, i) => ({ job_id: id, worker_id: 'e2e-groups', error: i % 3 ? 'quota exceeded' : 'bad gateway (502)' }))),
+		]);
+		const { rows: want } = await db().query(
+			`select coalesce(final_error, '(no message)') as error, count(*)::int as n, queue
+			 from mcp_jobs.dead_letter_queue where not resolved
+			 group by queue, final_error order by count(*) desc, max(created_at) desc, queue, final_error`,
+		);
+		assert.deepEqual(
+			want.slice(0, 2).map((g) => [g.error, g.n]),
+			[
+				['quota exceeded', 400],
+				['bad gateway (502)', 200],
+			],
+		);
+		await page.click('.tab[data-view=overview]');
+		await page.click('.tab[data-view=dead-letters]');
+		const read = () =>
+			page
+				.locator('#groups-table tbody tr')
+				.evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
+		const expectedRows = want.map((g) => [g.error, g.n.toLocaleString('en'), g.queue]);
+		await page
+			.waitForFunction(
+				(n) =>
+					document.querySelectorAll('#groups-table tbody tr').length === n &&
+					/400/.test(document.querySelector('#groups-table tbody td:nth-child(2)')?.textContent),
+				expectedRows.length,
+				{
+					timeout: 10_000,
+				},
+			)
+			.catch(() => undefined);
+		assert.deepEqual(await read(), expectedRows);
+		assert.match(
+			await page.textContent('#groups-hint'),
+			/^60\d unresolved dead letters in \d+ group\(s\); the list below shows the newest 500/,
+		);
+		// resolved again, so that the timings at the end list as many dead letters as before
+		await db().query(
+			`select count(*) from mcp_jobs.resolve_dead_letters((select jsonb_agg(jsonb_build_object('dead_letter_id', id))
+			   from mcp_jobs.dead_letter_queue where queue = $1 and not resolved))`,
+			[queue],
+		);
+	}),
+);
+
+test(
 	'enqueue form: bad input is named; a valid job is enqueued and seen completing',
 	guard(async () => {
 		await page.click('.tab[data-view=enqueue]');
@@ -240,6 +368,56 @@ test(
 		// the Job Trigger stores the last node's output as the job's result: the example handler's echo
 		assert.match(await page.textContent('#job-result'), /"hello": "dashboard"[\s\S]*"handled": true/);
 		await page.click('#job-close');
+	}),
+);
+
+test(
+	'overview: the throughput chart shows the completed and failed runs per hour and the open jobs of SQL (Queue → Get Throughput)',
+	guard(async () => {
+		const { rows: want } = await db().query(
+			`with h as (select g, g + interval '1 hour' as e
+			            from generate_series(date_trunc('hour', now()) - interval '23 hours', date_trunc('hour', now()), interval '1 hour') g)
+			 select (select count(*) from mcp_jobs.jobs j
+			          where j.status = 'completed' and j.finished_at >= h.g and j.finished_at < h.e)::int as completed,
+			        (select count(*) from mcp_jobs.job_runs r
+			          where r.status in ('failed', 'lease_expired') and r.finished_at >= h.g and r.finished_at < h.e)::int as failed
+			 from h order by h.g`,
+		);
+		const open = (await one("select count(*)::int as n from mcp_jobs.jobs where status in ('waiting', 'queued', 'running')")).n;
+		const expected = want.map((h) => [h.completed, h.failed]);
+		const total = (k) => expected.reduce((sum, h) => sum + h[k], 0);
+		assert.ok(total(0) >= 4 && total(1) >= 605, 'the seeded, enqueued and dead-lettered jobs are in the window');
+		await page.click('.tab[data-view=jobs]');
+		await page.click('.tab[data-view=overview]'); // reloads the chart
+		const bars = () =>
+			page.locator('#throughput rect.completed title').evaluateAll((titles) =>
+				titles.map((t) => {
+					const [, completed, failed, depth] = /: ([\d,]+) completed, ([\d,]+) failed, ([\d,]+) open/.exec(t.textContent);
+					return [completed, failed, depth].map((n) => Number(n.replace(/,/g, '')));
+				}),
+			);
+		await page
+			.waitForFunction(
+				(want) =>
+					JSON.stringify(
+						[...document.querySelectorAll('#throughput rect.completed title')].map((t) =>
+							/: ([\d,]+) completed, ([\d,]+) failed/
+								.exec(t.textContent)
+								.slice(1)
+								.map((n) => Number(n.replace(/,/g, ''))),
+						),
+					) === JSON.stringify(want),
+				expected,
+				{ timeout: 15_000 },
+			)
+			.catch(() => undefined);
+		const shown = await bars();
+		assert.deepEqual(
+			shown.map(([completed, failed]) => [completed, failed]),
+			expected,
+		);
+		assert.equal(shown.at(-1)[2], open, 'open jobs now');
+		assert.match(await page.getAttribute('#throughput svg', 'aria-label'), /^Last 24 hours: \d+ completed, \d+ failed$/);
 	}),
 );
 

@@ -36,6 +36,66 @@ describe.each(TRANSPORTS)('Job Queue over %s', (transport) => {
 		expect(jsons(page2.outputOf('Node')).map((j) => (j.payload as { i: number }).i)).toEqual([0]);
 	});
 
+	it('searches jobs by id or idempotency key prefix, sorts by priority and pages with the cursor', async () => {
+		await sql(`select * from mcp_jobs.enqueue_jobs((select jsonb_agg(jsonb_build_object('source', 's', 'job_type', 'x',
+		             'priority', i % 3, 'idempotency_key', 'order-' || i, 'payload', jsonb_build_object('i', i))) from generate_series(1, 7) i))`);
+		const [{ id }] = await sql("select id from mcp_jobs.jobs where idempotency_key = 'order-5'");
+		const byPrefix = await runNode(conn, 'jobQueue', { resource: 'job', operation: 'search', search: id.slice(0, 8).toUpperCase() });
+		expect(jsons(byPrefix.outputOf('Node')).map((j) => j.id)).toContain(id);
+		const byKey = await runNode(conn, 'jobQueue', { resource: 'job', operation: 'search', search: 'order-5' });
+		expect(jsons(byKey.outputOf('Node')).map((j) => j.idempotency_key)).toEqual(['order-5']);
+
+		// priority order (0 first, then oldest), 3 per page, each page from the last row of the one before
+		const want = (await sql("select id from mcp_jobs.jobs where idempotency_key like 'order-%' order by priority, seq")).map((r) => r.id);
+		const got: string[] = [];
+		let cursor = '';
+		for (let page = 0; page < 4; page++) {
+			const result = await runNode(
+				conn,
+				'jobQueue',
+				{ resource: 'job', operation: 'search', search: 'order-', sort: 'priority', limit: 3, filters: { status: 'queued', cursor } },
+				[{}],
+				{ alwaysOutputData: false },
+			);
+			const rows = jsons(result.outputOf('Node'));
+			got.push(...rows.map((r) => r.id as string));
+			if (rows.length < 3) break;
+			cursor = `${rows[2].priority}:${rows[2].seq}`;
+		}
+		expect(got).toEqual(want);
+		const bad = await runNode(conn, 'jobQueue', { resource: 'job', operation: 'search', sort: 'priority', filters: { cursor: '12' } });
+		expect(bad.errorOf('Node')?.message).toMatch(/^p_cursor must be '<priority>:<seq>'/);
+	});
+
+	it('gets the hourly throughput and dead letters grouped by error', async () => {
+		await deadLetter();
+		await deadLetter();
+		const [{ id }] = await sql("select mcp_jobs.enqueue_job('t', 'x') as id");
+		await sql("select * from mcp_jobs.claim_next_job('w')");
+		await sql('select mcp_jobs.complete_job($1)', [id]);
+		await sql("select mcp_jobs.enqueue_job('t', 'x')");
+		const throughput = await runNode(conn, 'jobQueue', { resource: 'queue', operation: 'getThroughput', queue: 'default', hours: 3 });
+		const hours = jsons(throughput.outputOf('Node'));
+		expect(hours).toHaveLength(3);
+		expect(hours[2]).toMatchObject({ completed: 1, failed: 2, depth: 1, live: true });
+
+		const groups = await runNode(conn, 'jobQueue', { resource: 'deadLetter', operation: 'getGroups', queue: '', limit: 10 });
+		expect(jsons(groups.outputOf('Node'))).toMatchObject([{ queue: 'default', final_error: 'broken', dead_letters: 2, job_types: ['x'] }]);
+		expect((groups.outputOf('Node')[0].json.dead_letter_ids as string[]).length).toBe(2);
+	});
+
+	it('stats take a duration sample', async () => {
+		for (const ms of [1000, 3000]) {
+			await sql(`insert into mcp_jobs.jobs (source, job_type, status, started_at, finished_at)
+			           values ('t', 'x', 'completed', now() - make_interval(secs => $1::float8 / 1000), now())`, [ms]);
+		}
+		const all = await runNode(conn, 'jobQueue', { resource: 'queue', operation: 'getStats', queue: 'default' });
+		expect(all.outputOf('Node')[0].json).toMatchObject({ completed: 2, avg_duration_ms: 2000 });
+		const one = await runNode(conn, 'jobQueue', { resource: 'queue', operation: 'getStats', queue: 'default', durationSample: 1 });
+		expect(one.outputOf('Node')[0].json).toMatchObject({ completed: 2, completed_in_window: 2 });
+		expect([1000, 3000]).toContain(one.outputOf('Node')[0].json.avg_duration_ms);
+	});
+
 	it('cancels and retries a job', async () => {
 		const [{ id }] = await sql("select mcp_jobs.enqueue_job('t', 'x') as id");
 		const cancelled = await runNode(conn, 'jobQueue', { resource: 'job', operation: 'cancel', jobId: byId(id), reason: 'not needed' });

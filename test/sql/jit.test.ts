@@ -68,6 +68,9 @@ describeWithJit('with jit = on', () => {
 		['reap_expired_jobs', async () => [`select * from mcp_jobs.reap_expired_jobs()`, []]],
 		['get_queue_stats', async () => [`select * from mcp_jobs.get_queue_stats()`, []]],
 		['list_jobs', async () => [`select * from mcp_jobs.list_jobs(p_status => 'queued')`, []]],
+		['search_jobs', async () => [`select * from mcp_jobs.search_jobs(p_search => 'a', p_sort => 'priority')`, []]],
+		['get_throughput', async () => [`select * from mcp_jobs.get_throughput()`, []]],
+		['get_dead_letter_groups', async () => [`select * from mcp_jobs.get_dead_letter_groups()`, []]],
 		['aggregate_metrics', async () => [`select mcp_jobs.aggregate_metrics()`, []]],
 	];
 

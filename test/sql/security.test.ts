@@ -31,6 +31,9 @@ const CALLS = [
 	`select mcp_jobs.get_job(gen_random_uuid())`,
 	`select * from mcp_jobs.list_jobs()`,
 	`select * from mcp_jobs.get_queue_stats()`,
+	`select * from mcp_jobs.search_jobs()`,
+	`select * from mcp_jobs.get_throughput()`,
+	`select * from mcp_jobs.get_dead_letter_groups()`,
 	`select mcp_jobs.set_queue_paused('default', true)`,
 	`select mcp_jobs.aggregate_metrics()`,
 	`select * from mcp_jobs.cleanup_jobs()`,
@@ -40,11 +43,11 @@ const SCHEMAS = `(select oid from pg_namespace where nspname in ('mcp_jobs', 'mc
 /** The documented SQL API (README, docs/sql-api.md): all that schema mcp_jobs holds. */
 const API = [
 	'aggregate_metrics', 'cancel_job', 'cancel_jobs', 'claim_next_job', 'cleanup_jobs', 'complete_job', 'complete_jobs',
-	'enqueue_job', 'enqueue_jobs', 'fail_job', 'fail_jobs', 'get_job', 'get_job_results', 'get_jobs', 'get_queue_stats',
-	'heartbeat_job', 'heartbeat_jobs', 'list_dead_letters', 'list_jobs', 'log_job_event', 'log_job_events',
-	'next_job_due_at', 'reap_expired_jobs', 'release_jobs', 'requeue_dead_letter', 'requeue_dead_letters',
-	'resolve_dead_letter', 'resolve_dead_letters', 'retry_job', 'retry_jobs', 'set_queue_limits', 'set_queue_paused',
-	'snooze_job', 'snooze_jobs',
+	'enqueue_job', 'enqueue_jobs', 'fail_job', 'fail_jobs', 'get_dead_letter_groups', 'get_job', 'get_job_results',
+	'get_jobs', 'get_queue_stats', 'get_throughput', 'heartbeat_job', 'heartbeat_jobs', 'list_dead_letters',
+	'list_jobs', 'log_job_event', 'log_job_events', 'next_job_due_at', 'reap_expired_jobs', 'release_jobs',
+	'requeue_dead_letter', 'requeue_dead_letters', 'resolve_dead_letter', 'resolve_dead_letters', 'retry_job',
+	'retry_jobs', 'search_jobs', 'set_queue_limits', 'set_queue_paused', 'snooze_job', 'snooze_jobs',
 ];
 
 describe.each(['anon', 'authenticated'])('%s is denied', (role) => {

@@ -39,6 +39,6 @@ const percent = (value) => (value === null || value === undefined ? '–' : `${N
 const shortId = (id) => String(id ?? '').slice(0, 8);
 const pretty = (value) => (value === null || value === undefined ? '(none)' : JSON.stringify(value, null, 2));
 
-/** A job's status as shown: queued jobs scheduled in the future are "waiting". */
-const displayStatus = (job) => (job.status === 'queued' && Date.parse(job.scheduled_at) > Date.now() ? 'waiting' : job.status);
+/** A job's status as shown: queued jobs scheduled in the future are "scheduled" ("waiting" ones wait for other jobs). */
+const displayStatus = (job) => (job.status === 'queued' && Date.parse(job.scheduled_at) > Date.now() ? 'scheduled' : job.status);
 const badge = (status) => h('span', { className: `badge ${status}` }, status);

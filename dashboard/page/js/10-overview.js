@@ -7,7 +7,7 @@ function renderQueues(queues) {
 	const head = h(
 		'tr',
 		null,
-		['Queue', 'State', 'Due', 'Waiting', 'Running', 'Failed', 'Dead letters', 'Completed', 'Success', 'p95', 'Oldest due', ''].map(
+		['Queue', 'State', 'Due', 'Scheduled', 'Running', 'Failed', 'Dead letters', 'Completed', 'Success', 'p95', 'Oldest due', ''].map(
 			(label, i) => h('th', { className: i >= 2 && i <= 10 ? 'num' : '' }, label),
 		),
 	);

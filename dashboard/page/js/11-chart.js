@@ -30,7 +30,8 @@ function renderThroughput(buckets) {
 		const x = left + i * slot + (slot - barW) / 2;
 		const completedTop = y(Number(b.completed), maxDone);
 		const failedTop = y(Number(b.completed) + Number(b.failed), maxDone);
-		const label = `${time(b.bucket)}${b.live ? ' (this hour so far)' : ''}: ${count(b.completed)} completed, ${count(b.failed)} failed, depth ${count(b.depth)}`;
+		const current = i === buckets.length - 1;
+		const label = `${time(b.bucket)}${current ? ' (this hour so far)' : ''}: ${count(b.completed)} completed, ${count(b.failed)} failed, ${count(b.depth)} open${current ? ' now' : ' at its end'}`;
 		return [
 			svg('rect', { class: 'completed', x, y: completedTop, width: barW, height: top + plotH - completedTop }, svg('title', null, label)),
 			svg('rect', { class: 'failed', x, y: failedTop, width: barW, height: completedTop - failedTop }, svg('title', null, label)),
@@ -72,7 +73,7 @@ function renderThroughput(buckets) {
 			{ className: 'legend' },
 			h('span', null, h('i', { className: 'completed' }), `completed per hour (${count(total('completed'))} in ${buckets.length} h)`),
 			h('span', null, h('i', { className: 'failed' }), `failed runs per hour (${count(total('failed'))})`),
-			h('span', null, h('i', { className: 'depth' }), 'queue depth: queued + running jobs (right scale)'),
+			h('span', null, h('i', { className: 'depth' }), 'open jobs (waiting, queued, running) at the end of each hour (right scale)'),
 		),
 	);
 }

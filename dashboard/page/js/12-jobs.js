@@ -1,6 +1,6 @@
 // Jobs: filters, keyset paging, sort; a row opens the job.
 
-const jobsView = { filters: {}, cursors: [null], rows: [], nextCursor: null };
+const jobsView = { filters: {}, cursors: [null], rows: [], nextCursor: null, requests: 0 };
 
 /** The filter form as API parameters (empty fields left out). */
 function readJobFilters() {
@@ -27,8 +27,10 @@ function applyJobFeatures(features) {
 }
 
 async function loadJobs() {
+	const request = ++jobsView.requests;
 	const cursor = jobsView.cursors[jobsView.cursors.length - 1];
 	const body = await callApi('jobs', { ...jobsView.filters, ...(cursor ? { cursor } : {}) });
+	if (request !== jobsView.requests) return; // a later request (other filters, another page) answers instead
 	jobsView.rows = body.jobs;
 	jobsView.nextCursor = body.nextCursor;
 	renderJobs();

@@ -37,7 +37,7 @@ function renderJob({ job, runs, events }) {
 	const status = displayStatus(job);
 	fill(byId('job-title'), `${job.job_type} · ${shortId(job.id)}`);
 	byId('job-cancel').disabled = !(job.status === 'queued' || job.status === 'running');
-	byId('job-retry').disabled = !(job.status === 'failed' || job.status === 'cancelled' || status === 'waiting');
+	byId('job-retry').disabled = !(job.status === 'failed' || job.status === 'cancelled' || status === 'scheduled');
 	const facts = [
 		['Status', [badge(status), job.progress !== null && job.status === 'running' ? ` ${job.progress} %` : null]],
 		['Job id', h('span', { className: 'mono' }, job.id)],

@@ -1,17 +1,34 @@
 // Dead letters: unresolved ones grouped by final error, a list with bulk select, requeue and resolve.
 
 const DEAD_LETTER_PAGE = 500;
-const deadLetters = { rows: [], selected: new Set() };
+const DEAD_LETTER_GROUPS = 100;
+const deadLetters = { rows: [], selected: new Set(), groups: null };
 
 async function loadDeadLetters() {
-	const body = await callApi('deadLetters', { limit: DEAD_LETTER_PAGE });
+	const [body, grouped] = await Promise.all([
+		callApi('deadLetters', { limit: DEAD_LETTER_PAGE }),
+		app.features.deadLetterGroups ? callApi('deadLetterGroups', { limit: DEAD_LETTER_GROUPS }) : null,
+	]);
 	deadLetters.rows = body.deadLetters;
+	deadLetters.groups = grouped ? grouped.groups : null;
 	const listed = new Set(body.deadLetters.map((d) => d.id));
 	for (const id of deadLetters.selected) if (!listed.has(id)) deadLetters.selected.delete(id);
 	renderDeadLetters(body.nextCursor !== null);
 }
 
-/** Groups by final error (the first 300 characters), biggest group first. */
+/** The server's groups (all unresolved dead letters, by queue and final error); `ids`: those of the listed rows. */
+function serverGroups(groups, rows) {
+	return groups.map((g) => ({
+		error: g.final_error ?? '',
+		count: Number(g.dead_letters),
+		ids: rows.filter((d) => d.queue === g.queue && (d.final_error ?? '') === (g.final_error ?? '')).map((d) => d.id),
+		queues: [g.queue],
+		jobTypes: g.job_types,
+		last: g.newest_at,
+	}));
+}
+
+/** Groups the listed rows by final error (the first 300 characters), biggest group first. */
 function groupByError(rows) {
 	const groups = new Map();
 	for (const d of rows) {
@@ -23,16 +40,21 @@ function groupByError(rows) {
 		if (d.created_at > group.last) group.last = d.created_at;
 		groups.set(key, group);
 	}
-	return [...groups.values()].sort((a, b) => b.ids.length - a.ids.length || (a.last < b.last ? 1 : -1));
+	return [...groups.values()].map((g) => ({ ...g, count: g.ids.length })).sort((a, b) => b.count - a.count || (a.last < b.last ? 1 : -1));
 }
 
 function renderDeadLetters(more) {
-	const groups = groupByError(deadLetters.rows);
+	const server = deadLetters.groups;
+	const groups = server ? serverGroups(server, deadLetters.rows) : groupByError(deadLetters.rows);
+	const total = groups.reduce((sum, g) => sum + g.count, 0);
 	fill(
 		byId('groups-hint'),
-		more
-			? `Grouped over the newest ${DEAD_LETTER_PAGE} unresolved dead letters; resolve or requeue them to see older ones.`
-			: `${count(deadLetters.rows.length)} unresolved dead letters in ${groups.length} group(s).`,
+		server
+			? `${count(total)} unresolved dead letters in ${groups.length === DEAD_LETTER_GROUPS ? `the ${DEAD_LETTER_GROUPS} largest groups` : `${groups.length} group(s)`}` +
+					(more ? `; the list below shows the newest ${DEAD_LETTER_PAGE}, "Select" selects those of a group.` : '.')
+			: more
+				? `Grouped over the newest ${DEAD_LETTER_PAGE} unresolved dead letters; resolve or requeue them to see older ones.`
+				: `${count(deadLetters.rows.length)} unresolved dead letters in ${groups.length} group(s).`,
 	);
 	fill(
 		byId('groups-table'),
@@ -54,7 +76,7 @@ function renderDeadLetters(more) {
 							'tr',
 							null,
 							h('td', { className: 'error' }, g.error || '(no message)'),
-							h('td', { className: 'num' }, count(g.ids.length)),
+							h('td', { className: 'num' }, count(g.count)),
 							h('td', null, [...g.queues].join(', ')),
 							h('td', null, [...g.jobTypes].join(', ')),
 							h('td', null, timeCell(g.last)),
@@ -63,7 +85,12 @@ function renderDeadLetters(more) {
 								null,
 								h(
 									'button',
-									{ type: 'button', className: 'secondary', on: { click: () => selectDeadLetters(g.ids, true) } },
+									{
+										type: 'button',
+										className: 'secondary',
+										disabled: g.ids.length === 0,
+										on: { click: () => selectDeadLetters(g.ids, true) },
+									},
 									`Select ${g.ids.length}`,
 								),
 							),

@@ -114,7 +114,8 @@ async function unlock(event) {
 		app.features = body.features ?? {};
 		applyJobFeatures(app.features);
 		renderQueues(body.queues);
-		await loadThroughput().catch((e) => notifyError('Could not load the throughput', e));
+		// the chart follows when it comes: the first paint does not wait for it
+		loadThroughput().catch((e) => notifyError('Could not load the throughput', e));
 		byId('key-prompt').hidden = true;
 		byId('app').hidden = false;
 		await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
@@ -154,7 +155,7 @@ function lock(message = '') {
 	for (const id of shown) fill(byId(id));
 	byId('notice').hidden = true;
 	Object.assign(jobsView, { rows: [], cursors: [null] });
-	Object.assign(deadLetters, { rows: [], selected: new Set() });
+	Object.assign(deadLetters, { rows: [], selected: new Set(), groups: null });
 	byId('app').hidden = true;
 	byId('key-prompt').hidden = false;
 	fill(byId('key-error'), message);

@@ -3,6 +3,7 @@ import type {
 	AdminBatchRow,
 	CleanupRow,
 	CompleteRow,
+	DeadLetterGroupRow,
 	DeadLetterRow,
 	EnqueueRow,
 	FailRow,
@@ -17,6 +18,7 @@ import type {
 	ReapRow,
 	ReleaseRow,
 	SnoozeRow,
+	ThroughputRow,
 } from './rows';
 import type { CallSpec } from './types';
 
@@ -103,6 +105,18 @@ type Listing = {
 	p_after_seq?: number;
 };
 
+/** search_jobs: p_cursor is the last row's seq (sort created) or '<priority>:<seq>' (sort priority). */
+export type SearchArgs = {
+	p_queue?: string;
+	p_status?: JobStatus;
+	p_source?: string;
+	p_job_type?: string;
+	p_search?: string;
+	p_sort?: 'created' | 'priority';
+	p_limit?: number;
+	p_cursor?: string;
+};
+
 /** The SQL API the nodes call (migrations/*.sql). Add a function or a parameter here; client.call checks it. */
 export const SQL_FUNCTIONS = {
 	enqueue_jobs: batch('p_jobs', 10_000).of<EnqueueItem, EnqueueRow>(),
@@ -117,12 +131,18 @@ export const SQL_FUNCTIONS = {
 	get_jobs: batch('p_jobs', 1000).of<JobRef, AdminBatchRow<JobDetails>>(),
 	get_job_results: rows<{ p_job_ids: string[] }, JobResultRow>(),
 	list_jobs: rows<Listing & { p_status?: JobStatus }, JobRow>(),
+	search_jobs: rows<SearchArgs, JobRow>(),
 	cancel_jobs: batch('p_jobs', 1000).of<CancelItem, AdminBatchRow<JobRow>>(),
 	retry_jobs: batch('p_jobs', 1000).of<RetryItem, AdminBatchRow<JobRow>>(),
 	list_dead_letters: rows<Listing & { p_resolved?: boolean | null }, DeadLetterRow>(),
+	get_dead_letter_groups: rows<{ p_queue?: string; p_limit?: number }, DeadLetterGroupRow>(),
 	requeue_dead_letters: batch('p_items', 1000).of<RequeueItem, AdminBatchRow<JobRow>>(),
 	resolve_dead_letters: batch('p_items', 1000).of<ResolveItem, AdminBatchRow<DeadLetterRow>>(),
-	get_queue_stats: rows<{ p_queue?: string; p_window_hours?: number; p_stuck_after_minutes?: number }, QueueStatsRow>(),
+	get_queue_stats: rows<
+		{ p_queue?: string; p_window_hours?: number; p_stuck_after_minutes?: number; p_duration_sample?: number },
+		QueueStatsRow
+	>(),
+	get_throughput: rows<{ p_queue?: string; p_hours?: number }, ThroughputRow>(),
 	set_queue_paused: row<{ p_queue: string; p_paused?: boolean; p_reason?: string }, QueueSettingsRow>(),
 	set_queue_limits: row<{ p_queue: string } & QueueLimitArgs, QueueSettingsRow>(),
 	reap_expired_jobs: rows<{ p_queue?: string; p_limit?: number }, ReapRow>(),

@@ -141,7 +141,35 @@ export type QueueStatsRow = {
 	started_in_window: number | null;
 	/** Due jobs a claim could not start now because of a limit. */
 	waiting_on_limit: number;
+	/** Jobs waiting for the jobs they depend on. */
+	waiting: number;
 } & QueueLimits;
+
+/** get_throughput: one row per hour, oldest first. */
+export type ThroughputRow = {
+	/** The hour's start. */
+	bucket: string;
+	/** Runs completed in the hour. */
+	completed: number;
+	/** Runs failed (or whose lease expired) in the hour. */
+	failed: number;
+	/** Jobs open (waiting, queued or running) at the end of the hour; for the current hour, now. */
+	depth: number;
+	/** Counted from the jobs themselves (the current hour, and hours aggregate_metrics has not covered since they ended). */
+	live: boolean;
+};
+
+/** get_dead_letter_groups: unresolved dead letters of one queue with one final error. */
+export type DeadLetterGroupRow = {
+	queue: string;
+	final_error: string | null;
+	dead_letters: number;
+	job_types: string[];
+	newest_at: string;
+	oldest_at: string;
+	/** The newest 10 of the group. */
+	dead_letter_ids: string[];
+};
 
 /** reap_expired_jobs: one row per job whose lease expired. */
 export type ReapRow = { job_id: string; queue: string; action: string; dead_letter_id: string | null };

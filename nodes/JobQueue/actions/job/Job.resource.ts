@@ -4,8 +4,9 @@ import * as get from './get.operation';
 import * as getAll from './getAll.operation';
 import * as getResults from './getResults.operation';
 import * as retry from './retry.operation';
+import * as search from './search.operation';
 
-export { cancel, get, getAll, getResults, retry };
+export { cancel, get, getAll, getResults, retry, search };
 
 export const description: INodeProperties[] = [
 	{
@@ -25,11 +26,18 @@ export const description: INodeProperties[] = [
 				description: 'The status, result and error of each given job, e.g. to aggregate the jobs it depended on',
 			},
 			{ name: 'Retry', value: 'retry', action: 'Retry a job', description: 'Run a failed, cancelled or waiting job now' },
+			{
+				name: 'Search',
+				value: 'search',
+				action: 'Search jobs',
+				description: 'Find jobs by ID or idempotency key prefix, with filters; newest first or by priority',
+			},
 		],
 		default: 'get',
 	},
 	...get.description,
 	...getAll.description,
+	...search.description,
 	...getResults.description,
 	...cancel.description,
 	...retry.description,
