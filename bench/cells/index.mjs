@@ -69,9 +69,9 @@ export const CELLS = [
 		optIn: '--n8n',
 		options: {
 			template: 'scheduled-worker.json',
-			maxJobs: 3000,
-			edits: { 'Every 30 Seconds': { rule: { interval: [{ field: 'seconds', secondsInterval: 1 }] } }, 'Claim Job': { batchSize: 100 } },
-			describe: 'template with schedule every 1 s (not 30 s) and Batch Size 100 (not 10)',
+			maxJobs: 10000,
+			edits: { 'Every 30 Seconds': { rule: { interval: [{ field: 'seconds', secondsInterval: 1 }] } }, 'Claim Job': { batchSize: 1000 } },
+			describe: 'template with schedule every 1 s (not 30 s) and Batch Size 1000 (not 10)',
 		},
 	},
 	{
@@ -82,9 +82,9 @@ export const CELLS = [
 		optIn: '--n8n',
 		options: {
 			template: 'instant-worker.json',
-			maxJobs: 1000,
+			maxJobs: 5000,
 			latencySamples: 50,
-			describe: 'template as shipped: Job Trigger, max 5 concurrent executions',
+			describe: 'template as shipped: Job Trigger, 100 jobs per execution, max 5 concurrent executions',
 		},
 	},
 ];
