@@ -16,6 +16,7 @@ class ApiError extends Error {
 const session = { key: '' };
 
 async function callApi(action, params = {}, key = session.key) {
+	const sessionCall = key === session.key; // not the prompt trying a key
 	let response;
 	try {
 		response = await fetch(API_URL, {
@@ -30,6 +31,9 @@ async function callApi(action, params = {}, key = session.key) {
 		]);
 	}
 	const text = await response.text();
+	// Locked (or unlocked with another key) while this call was under way: its caller never resumes, so nothing
+	// of the answer reaches the page.
+	if (sessionCall && key !== session.key) return new Promise(() => {});
 	let body = null;
 	try {
 		body = JSON.parse(text);
