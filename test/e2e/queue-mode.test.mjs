@@ -14,6 +14,8 @@ const JOBS = 5000;
 const LEASE_SECONDS = 20;
 
 let stack;
+/** The worker the first test kills (whichever ran the execution it caught); the second test starts it again. */
+let killedWorker = 0;
 before(async () => {
 	stack = await openStack({ mode: 'queue', workers: 2, activate: [] });
 });
@@ -42,22 +44,28 @@ test(
 		let since = stack.n8n.logMark();
 		await stack.api.activateWorkflow(workflow);
 
-		// kill worker 0 while one of its executions holds claimed jobs
+		// kill a worker while one of its executions holds claimed jobs (Bull may hand every execution to one worker)
 		let workerId;
 		await waitUntil(
 			async () => {
-				const line = await stack.n8n.waitForLog(/Worker started execution (\d+)/, { source: 0, since, timeoutMs: 60_000 });
+				const started = /Worker started execution (\d+)/;
+				const lines = await Promise.all(
+					stack.n8n.pids.workers.map((_, w) => stack.n8n.waitForLog(started, { source: w, since, timeoutMs: 1 }).catch(() => undefined)),
+				);
+				const w = lines.findIndex((line) => line !== undefined);
+				if (w < 0) return false;
 				since = stack.n8n.logMark(); // a later try looks at a later execution
-				workerId = `scheduled-worker-exec-${line.match(/Worker started execution (\d+)/)[1]}`;
+				killedWorker = w;
+				workerId = `scheduled-worker-exec-${lines[w].match(started)[1]}`;
 				// its Claim Job runs a moment after the execution starts; a short execution may already be done
 				const holding = async () => (await runningJobsOf(workerId)).length > 0;
 				return await waitUntil(holding, { timeoutMs: 3000, intervalMs: 20, what: 'claimed jobs' }).catch(() => false);
 			},
-			{ timeoutMs: 120_000, intervalMs: 50, what: 'an execution on worker 0 holding claimed jobs' },
+			{ timeoutMs: 120_000, intervalMs: 50, what: 'an execution on a worker holding claimed jobs' },
 		);
-		await stack.n8n.kill(0);
+		await stack.n8n.kill(killedWorker);
 		const held = await runningJobsOf(workerId);
-		console.log(`  killed worker 0 (SIGKILL) while ${workerId} held ${held.length} claimed job(s)`);
+		console.log(`  killed worker ${killedWorker} (SIGKILL) while ${workerId} held ${held.length} claimed job(s)`);
 		assert.ok(held.length > 0, 'the killed worker held claimed jobs');
 
 		try {
@@ -82,7 +90,7 @@ test(
 test(
 	'the Job Trigger in queue mode: claims in main, runs on the workers, completes each job once',
 	guard(async () => {
-		await stack.n8n.restartWorker(0);
+		await stack.n8n.restartWorker(killedWorker);
 		const before = startedOnWorkers();
 		// n8n 2.40 in queue mode can lose the end of a very short execution (its Bull job is removed on completion
 		// before main starts waiting for it): Execution Timeout gives such a job up, and it runs again after its
