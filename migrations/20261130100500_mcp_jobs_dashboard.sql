@@ -8,6 +8,9 @@
 -- * New: get_throughput(p_queue, p_hours): completed and failed runs per hour (every hour, oldest first) and the
 --   number of open jobs at the end of each hour.
 -- * New: get_dead_letter_groups(p_queue, p_limit): unresolved dead letters grouped by queue and final error.
+-- * get_queue_stats shows the queue's limits (set_queue_limits) and, per queue, started_in_window (run starts in the
+--   current rate window), waiting_on_limit (due jobs that a claim could not start now because of a limit) and waiting
+--   (jobs waiting for the jobs they depend on).
 -- * get_queue_stats takes p_duration_sample (default 1000): avg_duration_ms and p95_duration_ms are computed over the
 --   latest that many jobs completed in the window per queue (before: over every one, which read every finished job
 --   of the window). Every count stays exact. It counts each status from the partial index holding it instead of
@@ -19,8 +22,9 @@
 --   jobs_idempotency_prefix_idx (search by idempotency key prefix). Each finished job and each failed run adds one
 --   index entry, each waiting job one while it waits, each job with an idempotency key one per write of its row.
 --   Building them locks writes to jobs for as long as they take (seconds for a million jobs).
--- Breaking: get_queue_stats is dropped and created again with the new last parameter; calls do not notice, but a
--- GRANT, REVOKE or COMMENT naming get_queue_stats(text, integer, integer) must name (text, integer, integer, integer).
+-- Breaking: get_queue_stats is dropped and created again with new columns and the new last parameter; calls do not
+-- notice (the new columns come last), but a GRANT, REVOKE or COMMENT naming get_queue_stats(text, integer, integer)
+-- must name (text, integer, integer, integer).
 
 -- ============================================================================================================
 -- Indexes
