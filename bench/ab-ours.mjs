@@ -6,6 +6,8 @@
 // throughput on 2 shared cores does by ±30 %.
 //   node bench/ab-ours.mjs --base <git revision, or a dir of migrations/*.sql> [--current <the same>, default
 //                          the working tree's migrations/] [--jobs 20000] [--repeats 5] [--claims 1,10,100] [--workers 8]
+//                          [--group-keys N --group-max-running M]  (jobs spread over N group keys, the queue limited
+//                          to M running per key)
 // Linux only (/proc). Writes bench/results/ab-<timestamp>.json.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startEmbeddedPostgres } from '../scripts/lib/postgres.mjs';
 import { BENCH_DIR, REPO_DIR } from './lib/deps.mjs';
+import { setBenchLimits } from './cells/ours-pg.mjs';
 import { withOursWorkload } from './lib/ours-standalone.mjs';
 import { summarize } from './lib/stats.mjs';
 
@@ -30,6 +33,8 @@ const JOBS = Number(opt('--jobs', 20000));
 const REPEATS = Number(opt('--repeats', 5));
 const CLAIMS = opt('--claims', '1,10,100').split(',').map(Number);
 const WORKERS = Number(opt('--workers', 8));
+const GROUP_KEYS = Number(opt('--group-keys', 0));
+const GROUP_MAX_RUNNING = opt('--group-max-running') ? Number(opt('--group-max-running')) : null;
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** CPU milliseconds (user + system) of a process so far. */
@@ -63,7 +68,9 @@ async function measured(drivers, fn) {
 }
 
 async function run(serverUrl, migrationsDir, claim, database) {
-	return withOursWorkload(serverUrl, database, { workers: WORKERS, claimBatch: claim, migrationsDir }, async ({ work, drivers }) => {
+	const prepare = GROUP_MAX_RUNNING ? (db) => setBenchLimits(db.client, { p_group_max_running: GROUP_MAX_RUNNING }) : undefined;
+	const options = { workers: WORKERS, claimBatch: claim, groupKeys: GROUP_KEYS, migrationsDir, prepare };
+	return withOursWorkload(serverUrl, database, options, async ({ work, drivers }) => {
 		const loops = [...drivers].filter(([key]) => key !== 'enqueuer').map(([, driver]) => driver);
 		const enqueue = await measured([drivers.get('enqueuer')], () => work.enqueue(JOBS));
 		const drain = await measured(loops, () => work.drain());
@@ -126,11 +133,12 @@ try {
 			`| ${r.claim} | ${r.variant} | ${f(r.drainPerSec)} | ${f(r.drainCpuUsPerJob)} | ${f(r.enqueuePerSec)} | ${f(r.enqueueCpuUsPerJob)} |`,
 		);
 	}
+	const groups = { keys: GROUP_KEYS, maxRunning: GROUP_MAX_RUNNING };
 	await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
 	const file = join(BENCH_DIR, 'results', `ab-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 	await writeFile(
 		file,
-		`${JSON.stringify({ variants: VARIANTS, jobs: JOBS, workers: WORKERS, repeats: REPEATS, rows, runs }, null, '\t')}\n`,
+		`${JSON.stringify({ variants: VARIANTS, jobs: JOBS, workers: WORKERS, groups, repeats: REPEATS, rows, runs }, null, '\t')}\n`,
 	);
 	console.log(`wrote ${file}`);
 } finally {

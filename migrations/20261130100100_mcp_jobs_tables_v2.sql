@@ -16,7 +16,8 @@
 --   else records: logs, progress, cancellations and requeues. 0.1.0's stored lifecycle events are removed here once
 --   their run rows carry what they said, and the rows of running runs are removed (the job row holds them).
 -- * Dropped indexes nothing needs on the hot path: jobs (source, status) and job_events (created_at); one index of
---   running jobs (queue, lease_expires_at, group_key) serves limits and the reaper.
+--   running jobs (queue, lease_expires_at, group_key) serves limits and the reaper; running jobs with a group key
+--   are also indexed by key, for grouped claims.
 -- Job lifecycle: jobs.dedupe_key holds a job's idempotency key in the unique index (replacing 0.1.0's index on
 -- idempotency_key), so that dedupe modes can hand a key over; jobs.snoozes / max_snoozes; status 'waiting' and
 -- mcp_jobs.job_dependencies for jobs that wait for others; run status 'snoozed'.
@@ -44,6 +45,11 @@ create index if not exists jobs_running_idx
   on mcp_jobs.jobs (queue, lease_expires_at) include (group_key)
   where status = 'running';
 drop index if exists mcp_jobs.jobs_running_lease_idx;
+-- running jobs that have a group key, by key: a grouped claim counts a key's running jobs with one probe (only jobs
+-- with a group key pay for this index)
+create index if not exists jobs_running_group_idx
+  on mcp_jobs.jobs (queue, group_key)
+  where status = 'running' and group_key is not null;
 
 alter table mcp_jobs.queue_settings
   add column if not exists max_running integer,

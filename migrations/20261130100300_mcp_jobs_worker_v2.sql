@@ -367,6 +367,7 @@ declare
   s mcp_jobs.queue_settings;
   v_room integer := p_limit;
   v_since timestamptz;
+  v_scan integer := 4 * p_limit + 64;
 begin
   ids := '{}';
   select * into s from mcp_jobs.queue_settings q where q.queue = p_queue for update;
@@ -400,73 +401,119 @@ begin
       limit v_room
       for update skip locked);
   else
+    -- the usual case: the first due jobs in claim order include enough keys with room. Walk them in that order and
+    -- take each job that is among its key's next jobs (in priority, then enqueue order, all of them due) while the
+    -- key has room: two index probes per job read instead of a probe per key of the queue.
     ids := array(
-      with recursive keys (k) as (
-        -- the group keys with queued jobs, by a loose scan of jobs_queued_group_idx (one probe per key)
-        (select j.group_key from mcp_jobs.jobs j
-         where j.status = 'queued' and j.queue = p_queue and j.group_key is not null
-         order by j.group_key limit 1)
-        union all
-        select (select j.group_key from mcp_jobs.jobs j
-                where j.status = 'queued' and j.queue = p_queue and j.group_key > keys.k
-                order by j.group_key limit 1)
-        from keys
-        where keys.k is not null
-      ),
-      running as (
-        select j.group_key, count(*) as n
+      select f.id
+      from (
+        select j.id, j.group_key, j.priority, j.seq
         from mcp_jobs.jobs j
-        where j.status = 'running' and j.queue = p_queue and j.group_key is not null
-        group by j.group_key
-      ),
-      started as (
-        select r.group_key, count(*) as n
-        from mcp_jobs_private.run_starts r
-        where s.group_rate_limit is not null and r.queue = p_queue and r.group_key is not null
-          and r.started_at > v_since
-        group by r.group_key
-      ),
-      room as (
-        select k.k, least(coalesce(s.group_max_running - ru.n, s.group_max_running, p_limit),
-                          coalesce(s.group_rate_limit - st.n, s.group_rate_limit, p_limit)) as n
-        from keys k
-        left join running ru on ru.group_key = k.k
-        left join started st on st.group_key = k.k
-        where k.k is not null
-      ),
-      -- each key's next jobs in priority, then enqueue order, up to its room; strict order: a key stops at its first
-      -- job that is not due (or not of the wanted types)
-      heads as (
-        select h.id, h.priority, h.scheduled_at, h.seq
-        from room r
-        cross join lateral (
-          select x.*, bool_and(x.ready) over (order by x.priority, x.seq) as prefix_ready
-          from (
-            select j.id, j.priority, j.scheduled_at, j.seq,
-                   (j.scheduled_at <= now() and (p_job_types is null or j.job_type = any (p_job_types))) as ready
-            from mcp_jobs.jobs j
-            where j.status = 'queued' and j.queue = p_queue and j.group_key = r.k
-            order by j.priority, j.seq
-            limit r.n) x
-        ) h
-        where r.n > 0 and h.prefix_ready
-      ),
-      ungrouped as (
-        select j.id, j.priority, j.scheduled_at, j.seq
-        from mcp_jobs.jobs j
-        where j.status = 'queued' and j.queue = p_queue and j.group_key is null and j.scheduled_at <= now()
+        where j.status = 'queued' and j.queue = p_queue and j.scheduled_at <= now()
           and (p_job_types is null or j.job_type = any (p_job_types))
-        order by j.priority, j.seq
-        limit v_room
-      ),
-      candidates as (
-        select c.id from (select * from heads union all select * from ungrouped) c
-        order by c.priority, c.scheduled_at, c.seq
-        limit v_room
-      )
+        order by j.priority, j.scheduled_at, j.seq
+        limit v_scan
+      ) f
+      left join lateral (
+        select least(
+          coalesce(s.group_max_running - (
+            select count(*) from (select from mcp_jobs.jobs r
+                                  where r.status = 'running' and r.group_key is not null and r.queue = p_queue
+                                    and r.group_key = f.group_key
+                                  limit s.group_max_running) x), p_limit),
+          coalesce(s.group_rate_limit - (
+            select count(*) from (select from mcp_jobs_private.run_starts r
+                                  where r.queue = p_queue and r.group_key = f.group_key and r.started_at > v_since
+                                  limit s.group_rate_limit) x), p_limit)) as room
+        where f.group_key is not null
+      ) k on true
+      cross join lateral (
+        select count(*) as n, coalesce(bool_and(b.ready), true) as ready
+        from (select (b.scheduled_at <= now() and (p_job_types is null or b.job_type = any (p_job_types))) as ready
+              from mcp_jobs.jobs b
+              where b.status = 'queued' and b.queue = p_queue and b.group_key = f.group_key
+                and (b.priority, b.seq) < (f.priority, f.seq)
+              order by b.priority, b.seq
+              limit greatest(k.room, 0)) b
+      ) before
+      where f.group_key is null or (k.room > 0 and before.n < k.room and before.ready)
+      limit v_room);
+    -- too few among the first v_scan due jobs (the front held keys without room): look at every key
+    if cardinality(ids) < v_room and (select count(*) from (
+          select from mcp_jobs.jobs j
+          where j.status = 'queued' and j.queue = p_queue and j.scheduled_at <= now()
+            and (p_job_types is null or j.job_type = any (p_job_types))
+          limit v_scan) x) >= v_scan then
+      ids := array(
+        with recursive keys (k) as (
+          -- the group keys with queued jobs, by a loose scan of jobs_queued_group_idx (one probe per key)
+          (select j.group_key from mcp_jobs.jobs j
+           where j.status = 'queued' and j.queue = p_queue and j.group_key is not null
+           order by j.group_key limit 1)
+          union all
+          select (select j.group_key from mcp_jobs.jobs j
+                  where j.status = 'queued' and j.queue = p_queue and j.group_key > keys.k
+                  order by j.group_key limit 1)
+          from keys
+          where keys.k is not null
+        ),
+        running as (
+          select j.group_key, count(*) as n
+          from mcp_jobs.jobs j
+          where j.status = 'running' and j.queue = p_queue and j.group_key is not null
+          group by j.group_key
+        ),
+        started as (
+          select r.group_key, count(*) as n
+          from mcp_jobs_private.run_starts r
+          where s.group_rate_limit is not null and r.queue = p_queue and r.group_key is not null
+            and r.started_at > v_since
+          group by r.group_key
+        ),
+        room as (
+          select k.k, least(coalesce(s.group_max_running - ru.n, s.group_max_running, p_limit),
+                            coalesce(s.group_rate_limit - st.n, s.group_rate_limit, p_limit)) as n
+          from keys k
+          left join running ru on ru.group_key = k.k
+          left join started st on st.group_key = k.k
+          where k.k is not null
+        ),
+        -- each key's next jobs in priority, then enqueue order, up to its room; strict order: a key stops at its
+        -- first job that is not due (or not of the wanted types)
+        heads as (
+          select h.id, h.priority, h.scheduled_at, h.seq
+          from room r
+          cross join lateral (
+            select x.*, bool_and(x.ready) over (order by x.priority, x.seq) as prefix_ready
+            from (
+              select j.id, j.priority, j.scheduled_at, j.seq,
+                     (j.scheduled_at <= now() and (p_job_types is null or j.job_type = any (p_job_types))) as ready
+              from mcp_jobs.jobs j
+              where j.status = 'queued' and j.queue = p_queue and j.group_key = r.k
+              order by j.priority, j.seq
+              limit r.n) x
+          ) h
+          where r.n > 0 and h.prefix_ready
+        ),
+        ungrouped as (
+          select j.id, j.priority, j.scheduled_at, j.seq
+          from mcp_jobs.jobs j
+          where j.status = 'queued' and j.queue = p_queue and j.group_key is null and j.scheduled_at <= now()
+            and (p_job_types is null or j.job_type = any (p_job_types))
+          order by j.priority, j.scheduled_at, j.seq
+          limit v_room
+        ),
+        candidates as (
+          select c.id from (select * from heads union all select * from ungrouped) c
+          order by c.priority, c.scheduled_at, c.seq
+          limit v_room
+        )
+        select c.id from candidates c);
+    end if;
+    ids := array(
       select j.id
       from mcp_jobs.jobs j
-      where j.id = any (array(select c.id from candidates c)) and j.status = 'queued'
+      where j.id = any (ids) and j.status = 'queued'
       order by j.priority, j.scheduled_at, j.seq
       for update skip locked);
   end if;

@@ -26,6 +26,13 @@ export async function pgDriver(url) {
 	};
 }
 
+/** set_queue_limits for the bench queue; `limits` by argument name, e.g. { p_group_max_running: 1 }. */
+export async function setBenchLimits(client, limits) {
+	const names = Object.keys(limits);
+	const args = names.map((name, i) => `${name} => $${i + 2}`).join(', ');
+	await client.query(`select mcp_jobs.set_queue_limits($1, ${args})`, [QUEUE, ...names.map((n) => limits[n])]);
+}
+
 /**
  * `limits`: set_queue_limits arguments for the bench queue (e.g. { p_group_max_running: 1 }); `groupKeys`: spread the
  * jobs over that many group keys.
@@ -37,9 +44,7 @@ export function createCell({ claimBatch = 1, workers = 8, enqueueBatch = 1000, l
 		if (limits) {
 			const client = new pg.Client({ connectionString: url });
 			await client.connect();
-			const names = Object.keys(limits);
-			const args = names.map((name, i) => `${name} => $${i + 2}`).join(', ');
-			await client.query(`select mcp_jobs.set_queue_limits($1, ${args})`, [QUEUE, ...names.map((n) => limits[n])]);
+			await setBenchLimits(client, limits);
 			await client.end();
 		}
 		return { makeDriver: () => pgDriver(url) };

@@ -17,12 +17,13 @@ const { migrate } = require('../../bin/supabase-jobs-migrate.js');
  * @template T
  * @param {string} serverUrl
  * @param {string} database
- * @param {{ workers: number, claimBatch: number, migrationsDir?: string, prepare?: (db: object) => Promise<void> }} options
+ * @param {{ workers: number, claimBatch: number, groupKeys?: number, migrationsDir?: string,
+ *   prepare?: (db: object) => Promise<void> }} options
  * @param {(run: { url: string, db: object, work: Workload, drivers: Map<string|number, object> }) => Promise<T>} body
  *   db: a driver of its own (its pg client is db.client); drivers: the workload's, by key ('enqueuer', 0, 1, …)
  * @returns {Promise<T>}
  */
-export async function withOursWorkload(serverUrl, database, { workers, claimBatch, migrationsDir, prepare }, body) {
+export async function withOursWorkload(serverUrl, database, { workers, claimBatch, groupKeys, migrationsDir, prepare }, body) {
 	const url = await freshDatabase(serverUrl, database);
 	const drivers = new Map();
 	const makeDriver = async (key) => {
@@ -30,7 +31,7 @@ export async function withOursWorkload(serverUrl, database, { workers, claimBatc
 		drivers.set(key, driver);
 		return driver;
 	};
-	const work = oursWorkload({ claimBatch, workers, enqueueBatch: 1000, databaseUrl: url, makeDriver });
+	const work = oursWorkload({ claimBatch, workers, groupKeys, enqueueBatch: 1000, databaseUrl: url, makeDriver });
 	let db;
 	try {
 		await migrate({ connectionString: url, dir: migrationsDir });

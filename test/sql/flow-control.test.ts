@@ -191,6 +191,65 @@ test('a key whose next job is not due yet waits for it; other keys and ungrouped
 	expect((await job(db.pool, after)).status).toBe('queued');
 });
 
+interface QueueRow { id: string; group_key: string | null; priority: number; seq: string; sched_us: string; due: boolean; status: string }
+
+/** What a grouped claim of `limit` should take, worked out here from the rows: per key with room (group_max_running
+ * minus its running jobs) its next jobs in priority, then enqueue order while they are due, and the due ungrouped
+ * jobs; the first `limit` of those in claim order. `front`: the largest position of a taken job among all due jobs
+ * in claim order. */
+function expectedClaim(all: QueueRow[], groupMaxRunning: number, limit: number): { ids: string[]; front: number } {
+	const claimOrder = (a: QueueRow, b: QueueRow) =>
+		a.priority - b.priority || Number(BigInt(a.sched_us) - BigInt(b.sched_us)) || Number(BigInt(a.seq) - BigInt(b.seq));
+	const queued = all.filter((r) => r.status === 'queued');
+	const running = new Map<string, number>();
+	for (const r of all) if (r.status === 'running' && r.group_key) running.set(r.group_key, (running.get(r.group_key) ?? 0) + 1);
+	const byKey = new Map<string, QueueRow[]>();
+	for (const r of queued) if (r.group_key) byKey.set(r.group_key, [...(byKey.get(r.group_key) ?? []), r]);
+	const candidates = queued.filter((r) => !r.group_key && r.due);
+	for (const [key, jobs] of byKey) {
+		jobs.sort((a, b) => a.priority - b.priority || Number(BigInt(a.seq) - BigInt(b.seq)));
+		const room = groupMaxRunning - (running.get(key) ?? 0);
+		for (const j of jobs.slice(0, Math.max(room, 0))) {
+			if (!j.due) break;
+			candidates.push(j);
+		}
+	}
+	const taken = candidates.sort(claimOrder).slice(0, limit);
+	const dueOrder = queued.filter((r) => r.due).sort(claimOrder).map((r) => r.id);
+	return { ids: taken.map((r) => r.id).sort(), front: Math.max(-1, ...taken.map((r) => dueOrder.indexOf(r.id))) };
+}
+
+test('grouped claims take what the limits allow, whether the first due jobs hold enough keys with room or not', async () => {
+	await setLimits('eq', { group_max_running: 2 });
+	let seed = 7;
+	const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+	// one busy key first (200 jobs ahead of everything else), then 40 keys with mixed priorities, some jobs not due
+	// for an hour, and ungrouped jobs
+	await fill('eq', 200, () => ({ group_key: 'hot' }));
+	await fill('eq', 400, (i) => ({
+		group_key: i % 10 === 9 ? null : `k${i % 40}`,
+		priority: Math.floor(random() * 3),
+		...(random() < 0.1 ? { scheduled_at: new Date(Date.now() + 3_600_000).toISOString() } : {}),
+	}));
+	let beyondFront = 0;
+	for (let round = 0; round < 40; round++) {
+		const state = await rows<QueueRow>(db.pool, `
+			select id, group_key, priority, seq::text, ((extract(epoch from scheduled_at) * 1000000)::bigint)::text as sched_us,
+			       scheduled_at <= now() as due, status
+			from mcp_jobs.jobs where queue = 'eq'`);
+		const expected = expectedClaim(state, 2, 10);
+		// the claim reads at most 4 * p_limit + 64 due jobs before it looks at every key
+		if (expected.front >= 4 * 10 + 64) beyondFront++;
+		const claimed = await claim(db.pool, `w${round}`, { queue: 'eq', limit: 10 });
+		expect(claimed.map((j) => j.id).sort()).toEqual(expected.ids);
+		// finish some of what runs, so that keys keep changing between full and with room
+		for (const j of claimed) if (random() < 0.6) await db.pool.query(`select mcp_jobs.complete_job($1, p_run_id => $2)`, [j.id, j.run_id]);
+	}
+	// both ways were taken: claims whose jobs lay beyond the first due jobs, and claims within them
+	expect(beyondFront).toBeGreaterThan(0);
+	expect(beyondFront).toBeLessThan(40);
+});
+
 test('next_job_due_at: when the rate window is full, the time it reopens', async () => {
 	await setLimits('w', { rate_limit: 2, rate_window_seconds: 60 });
 	await fill('w', 5);
