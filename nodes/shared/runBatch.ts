@@ -10,7 +10,8 @@ import { RpcError } from './transport/rpcError';
  * and maps the per-item rows back to their items (`output` turns a row into the item's json; by default the row
  * without its batch fields). Items that failed to prepare, items the database reports as failed (ok = false), and
  * the items of a call that failed or was answered with missing rows become error items when the node continues on
- * fail, and otherwise stop the node with an error naming the item (or the function and counts).
+ * fail, and otherwise stop the node with an error naming the item (or the function and counts). `only`: the indexes of
+ * the items this call is for (default all); the others get no output item.
  */
 export async function runBatch<F extends BatchFunctionName, Item extends ItemOf<F>>(
 	ctx: IExecuteFunctions,
@@ -19,11 +20,12 @@ export async function runBatch<F extends BatchFunctionName, Item extends ItemOf<
 	items: INodeExecutionData[],
 	prepare: (itemIndex: number) => Exactly<ItemOf<F>, Item>,
 	output?: (row: RowOf<F>) => IDataObject,
+	only: number[] = [...items.keys()],
 ): Promise<INodeExecutionData[]> {
 	const prepared: Array<ItemOf<F>> = [];
 	const preparedIndex: number[] = [];
 	const failures = new Map<number, NodeApiError | NodeOperationError>();
-	for (let i = 0; i < items.length; i++) {
+	for (const i of only) {
 		try {
 			prepared.push(prepare(i));
 			preparedIndex.push(i);
@@ -62,7 +64,7 @@ export async function runBatch<F extends BatchFunctionName, Item extends ItemOf<
 	}
 
 	const out: INodeExecutionData[] = [];
-	for (let i = 0; i < items.length; i++) {
+	for (const i of only) {
 		const failure = failures.get(i);
 		if (failure) {
 			out.push(errorItem(failure, i));

@@ -102,6 +102,40 @@ describe.each(TRANSPORTS)('Complete/Fail Job over %s', (transport) => {
 		expect((await statuses())[0].status).toBe('cancelled');
 	});
 
+	it('Complete or Fail From Items: items with error fail their job, the others complete with result; two calls, input order', async () => {
+		const jobs = await claimed(4, { maxRetries: 0 });
+		const outcomes = [
+			{ job_id: jobs[0].id, run_id: jobs[0].run_id, worker_id: 'w', result: { n: 0 } },
+			{ job_id: jobs[1].id, run_id: jobs[1].run_id, error: 'boom' },
+			{ job_id: jobs[2].id, run_id: jobs[2].run_id },
+			{ job_id: jobs[3].id, error: { message: 'from an Error', name: 'Error' } },
+		];
+		const result = await runNode(conn, 'completeFailJob', { operation: 'finishItems', retryable: true }, outcomes);
+		expect(rpcCallCount(conn)).toBe(2);
+		expect(paired(result.outputOf('Node'))).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		expect(jsons(result.outputOf('Node')).map((j) => j.job_id)).toEqual(jobs.map((j) => j.id));
+		expect((await statuses()).map((r) => [r.status, r.result, r.error])).toEqual([
+			['completed', { n: 0 }, null],
+			['failed', null, 'boom'],
+			['completed', null, null],
+			['failed', null, 'from an Error'],
+		]);
+	});
+
+	it('Complete or Fail From Items: a stale run is refused, and an item without a job id is named', async () => {
+		const [job] = await claimed(1);
+		const stale = await runNode(conn, 'completeFailJob', { operation: 'finishItems' }, [
+			{ job_id: job.id, run_id: '00000000-0000-4000-8000-000000000000', result: {} },
+		]);
+		expect(stale.errorOf('Node')?.message).toMatch(/^run 00000000-0000-4000-8000-000000000000 of job .* is no longer current/);
+		const missing = await runNode(conn, 'completeFailJob', { operation: 'finishItems' }, [{ job_id: job.id, run_id: job.run_id }, { result: {} }]);
+		expect(missing.errorOf('Node')).toMatchObject({ message: 'Item 1: job_id is missing', context: { itemIndex: 1 } });
+		const badResult = await runNode(conn, 'completeFailJob', { operation: 'finishItems' }, [{ job_id: job.id, result: 'done' }]);
+		expect(badResult.errorOf('Node')?.message).toBe('Item 0: result must be a JSON object, got string');
+		// nothing changed
+		expect((await statuses()).map((r) => r.status)).toEqual(['running']);
+	});
+
 	it('reports progress (extends the lease) and logs events, in one call each', async () => {
 		const jobs = await claimed(2);
 		const before = (await db.pool.query('select max(lease_expires_at) as t from mcp_jobs.jobs')).rows[0].t;
