@@ -204,13 +204,13 @@ async function scheduledWorker({ api, hook, db, wf }) {
 		`example job completed by the scheduled worker with the handler output as result (${ok.worker_id})`,
 	);
 	check(
-		(await waitForJob(db, ids.http, ['completed'], 5_000)).result?.status === 'ok',
-		'http_request job completed with the response as result',
+		(await waitForJob(db, ids.http, ['completed'], 5_000)).result?.body?.status === 'ok',
+		'http_request job completed with the response (status and body) as result',
 	);
 	const refused = await waitForJob(db, ids.refused, ['failed'], 5_000);
 	check(
 		/ECONNREFUSED/.test(refused.error) && (await deadLettered(db, ids.refused)),
-		`HTTP error → Fail Job → dead letter: ${refused.error}`,
+		`HTTP error → Complete or Fail → dead letter: ${refused.error}`,
 	);
 	const failed = await waitForJob(db, ids.fail, ['failed'], 75_000);
 	check(failed.attempts === 2 && (await deadLettered(db, ids.fail)), 'payload.fail job retried on the next tick, then dead-lettered');
