@@ -16,8 +16,8 @@ async function main() {
 	const cell = await loadCell(arg.cell);
 	const result = { cell: arg.cell, config: cell.config, jobs: null, node: process.version, cpus: cpus().length };
 	try {
-		// a slow cell (the Job Trigger) drains fewer jobs, so a run stays within minutes
-		const jobs = Math.min(arg.jobs, cell.maxJobs ?? Infinity);
+		// a slow cell (the Job Trigger) drains fewer jobs, so a run stays within minutes; a soak cell names its own count
+		const jobs = cell.jobs ?? Math.min(arg.jobs, cell.maxJobs ?? Infinity);
 		await cell.setup({ url: arg.url, jobs, log });
 		const parts = [];
 		if (cell.drain) {

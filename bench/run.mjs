@@ -5,7 +5,8 @@
 // a real n8n. Every cell runs BENCH_REPEATS times, each time in a fresh database and a child process under
 // Node 22. Writes bench/results/<timestamp>.json and, for a full run of every default cell, docs/benchmarks.md.
 //   --quick        1 repeat, 2000 jobs, 30 latency samples (a smoke run; the doc is not touched)
-//   --cells a,b    only these cells (names in cells/index.mjs); --n8n adds the n8n cell
+//   --cells a,b    only these cells (names in cells/index.mjs); --n8n adds the n8n cells (regular and queue mode),
+//                  --n8n-memory the 200,000-job drain through n8n with its memory read every second
 //   --no-report    do not rewrite docs/benchmarks.md
 // Env: BENCH_REPEATS (5), BENCH_JOBS (20000), BENCH_LATENCY_SAMPLES (400), DATABASE_URL (else embedded PG).
 import { cpus, totalmem, release, platform, loadavg } from 'node:os';

@@ -1,9 +1,9 @@
 // The cells: one system + configuration each. A cell module exports createCell(options) returning
 //   { config, setup({url, jobs, log}), enqueue(n), drain() -> {processed, detail?}, verify?(n),
-//     latency(samples) -> ms[], maxSamples?, teardown() }
+//     latency(samples) -> ms[], maxSamples?, maxJobs?, jobs? (a fixed count, whatever BENCH_JOBS says), teardown() }
 // (no drain: a latency-only cell). run.mjs runs every selected cell in a fresh database, in a child process
 // under Node 22. `needs`: what run.mjs prepares first ('dist' = the built nodes, 'ts' = compiled test support).
-// `optIn`: runs only when named with --cells or its flag (--n8n).
+// `optIn`: runs only when named with --cells or its flag (--n8n; --n8n-memory: 200,000 jobs through n8n, ~5 min).
 
 export const BASELINE = 'graphile-batched';
 
@@ -85,6 +85,32 @@ export const CELLS = [
 			maxJobs: 5000,
 			latencySamples: 50,
 			describe: 'template as shipped: Job Trigger, 100 jobs per execution, max 5 concurrent executions',
+		},
+	},
+	{
+		name: 'n8n-instant-worker-queue-mode',
+		system: 'n8n 2.40.7 queue mode: instant-worker.json',
+		module: './n8n-worker.mjs',
+		needs: ['dist'],
+		optIn: '--n8n',
+		options: {
+			template: 'instant-worker.json',
+			maxJobs: 5000,
+			mode: 'queue',
+			workers: 2,
+			describe: 'template as shipped; n8n main runs the Job Trigger, 2 n8n workers run the executions (Redis)',
+		},
+	},
+	{
+		name: 'n8n-instant-worker-200k',
+		system: 'n8n 2.40.7: instant-worker.json, 200,000 jobs',
+		module: './n8n-worker.mjs',
+		needs: ['dist'],
+		optIn: '--n8n-memory',
+		options: {
+			template: 'instant-worker.json',
+			jobs: 200000,
+			describe: "template as shipped, regular mode; n8n main's memory (RSS) read every second while it drains",
 		},
 	},
 ];

@@ -4,7 +4,11 @@
 // the shipped scheduled worker claims 10 jobs every 30 s, which caps it at 0.33 jobs/s by design.
 // Setup (n8n start, credentials, import) is not timed; the drain is timed from activating the copy until the
 // database shows every job completed. Latency (instant worker only): enqueue -> claim, from the job's own
-// created_at and started_at (both the database's clock), sequentially.
+// created_at and started_at (both the database's clock), sequentially. In queue mode (`mode: 'queue'`, `workers`)
+// n8n main runs the trigger and `workers` n8n worker processes run the executions (Redis on 127.0.0.1:6379).
+// During the drain the resident memory (RSS) of n8n main is read every second: the drain's detail has it at the
+// start, at its peak and at the end.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -15,8 +19,9 @@ import { BENCH_DIR, REPO_DIR } from '../lib/deps.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, describe }) {
-	const config = { template, edits, n8n: 'regular mode, executions saved (n8n defaults)', describe };
+export function createCell({ template, edits = {}, maxJobs, jobs, latencySamples = 0, describe, mode = 'regular', workers }) {
+	const n8nMode = mode === 'queue' ? `queue mode, main + ${workers} workers` : 'regular mode';
+	const config = { template, edits, n8n: `${n8nMode}, executions saved (n8n defaults)`, describe };
 	let url;
 	let pool;
 	let stack;
@@ -35,6 +40,7 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 	const cell = {
 		config,
 		maxJobs,
+		jobs,
 		maxSamples: latencySamples,
 		async setup(ctx) {
 			url = ctx.url;
@@ -44,7 +50,15 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 			const t0 = performance.now();
 			// nothing activated: the cell activates its own copy when the drain starts
 			n8nDatabaseName = `${new URL(url).pathname.slice(1)}_n8n`;
-			stack = await startLocalStack({ stateDir, databaseUrl: url, n8nDatabaseName, activate: [], log: (l) => ctx.log(l) });
+			stack = await startLocalStack({
+				stateDir,
+				databaseUrl: url,
+				n8nDatabaseName,
+				activate: [],
+				mode,
+				workers,
+				log: (l) => ctx.log(l),
+			});
 			config.startupSeconds = Math.round((performance.now() - t0) / 100) / 10;
 			const credential = await upsertCredential(stack.api, { ...JOBS_CREDENTIAL, data: jobsCredentialData(url) });
 			const workflow = JSON.parse(await readFile(join(REPO_DIR, 'workflows', template), 'utf8'));
@@ -68,20 +82,26 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 			const {
 				rows: [{ n: expected }],
 			} = await pool.query("select count(*)::int as n from mcp_jobs.jobs where queue = 'default'");
+			const memory = rssSampler(stack.n8n.pids.main);
 			await stack.api.activateWorkflow(workflowId);
 			let last = -1;
 			let lastChange = performance.now();
-			for (;;) {
-				const n = await completed();
-				if (n === expected) break;
-				if (n !== last) [last, lastChange] = [n, performance.now()];
-				if (performance.now() - lastChange > 120_000) throw new Error(`n8n completed ${n} of ${expected} jobs, none in the last 2 minutes`);
-				await sleep(100);
+			try {
+				for (;;) {
+					const n = await completed();
+					if (n === expected) break;
+					if (n !== last) [last, lastChange] = [n, performance.now()];
+					if (performance.now() - lastChange > 120_000)
+						throw new Error(`n8n completed ${n} of ${expected} jobs, none in the last 2 minutes`);
+					await sleep(100);
+				}
+			} finally {
+				memory.stop();
 			}
 			const {
 				rows: [s],
 			} = await pool.query(`select count(*)::int as failed_runs from mcp_jobs.job_runs where status <> 'completed'`);
-			return { processed: expected, detail: s };
+			return { processed: expected, detail: { ...s, mainRssMb: memory.summary() } };
 		},
 
 		async teardown() {
@@ -120,4 +140,18 @@ export function createCell({ template, edits = {}, maxJobs, latencySamples = 0, 
 		};
 	}
 	return cell;
+}
+
+/** Reads the resident memory of process `pid` every second until stop(); summary(): MB at the start, peak and end. */
+function rssSampler(pid) {
+	const read = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+	const samples = [read()];
+	const timer = setInterval(() => samples.push(read()), 1000);
+	return {
+		stop() {
+			clearInterval(timer);
+			samples.push(read());
+		},
+		summary: () => ({ atStart: Math.round(samples[0]), peak: Math.round(Math.max(...samples)), atEnd: Math.round(samples.at(-1)) }),
+	};
 }
