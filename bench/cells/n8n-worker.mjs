@@ -6,8 +6,8 @@
 // database shows every job completed. Latency (instant worker only): enqueue -> claim, from the job's own
 // created_at and started_at (both the database's clock), sequentially. In queue mode (`mode: 'queue'`, `workers`)
 // n8n main runs the trigger and `workers` n8n worker processes run the executions (Redis on 127.0.0.1:6379).
-// During the drain the resident memory (RSS) of n8n main is read every second: the drain's detail has it at the
-// start, at its peak and at the end.
+// During the drain the resident memory (RSS) of n8n main is read every second and its V8 heap in use every 10 s
+// (n8n's /metrics): the drain's detail has them.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -57,6 +57,8 @@ export function createCell({ template, edits = {}, maxJobs, jobs, latencySamples
 				activate: [],
 				mode,
 				workers,
+				// /metrics, for the V8 heap in use (see memorySampler)
+				n8nEnv: { N8N_METRICS: 'true' },
 				log: (l) => ctx.log(l),
 			});
 			config.startupSeconds = Math.round((performance.now() - t0) / 100) / 10;
@@ -82,7 +84,7 @@ export function createCell({ template, edits = {}, maxJobs, jobs, latencySamples
 			const {
 				rows: [{ n: expected }],
 			} = await pool.query("select count(*)::int as n from mcp_jobs.jobs where queue = 'default'");
-			const memory = rssSampler(stack.n8n.pids.main);
+			const memory = memorySampler(stack.n8n.pids.main, `${stack.n8n.baseUrl}/metrics`);
 			await stack.api.activateWorkflow(workflowId);
 			let last = -1;
 			let lastChange = performance.now();
@@ -142,16 +144,36 @@ export function createCell({ template, edits = {}, maxJobs, jobs, latencySamples
 	return cell;
 }
 
-/** Reads the resident memory of process `pid` every second until stop(); summary(): MB at the start, peak and end. */
-function rssSampler(pid) {
-	const read = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-	const samples = [read()];
-	const timer = setInterval(() => samples.push(read()), 1000);
+/**
+ * Reads the resident memory of process `pid` every second until stop(), and every 10 s the V8 heap in use that n8n
+ * reports on /metrics (N8N_METRICS). summary(): RSS in MB at the start, peak and end, and every 10 s
+ * [seconds, RSS MB, heap used MB].
+ */
+function memorySampler(pid, metricsUrl) {
+	const t0 = performance.now();
+	const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+	const heapUsed = async () => {
+		const text = await (await fetch(metricsUrl)).text().catch(() => '');
+		return Number(/^\w*nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
+	};
+	const samples = [rss()];
+	const series = [];
+	let tick = 0;
+	const timer = setInterval(async () => {
+		samples.push(rss());
+		if (tick++ % 10 === 0)
+			series.push([Math.round((performance.now() - t0) / 1000), Math.round(samples.at(-1)), Math.round(await heapUsed())]);
+	}, 1000);
 	return {
 		stop() {
 			clearInterval(timer);
-			samples.push(read());
+			samples.push(rss());
 		},
-		summary: () => ({ atStart: Math.round(samples[0]), peak: Math.round(Math.max(...samples)), atEnd: Math.round(samples.at(-1)) }),
+		summary: () => ({
+			atStart: Math.round(samples[0]),
+			peak: Math.round(Math.max(...samples)),
+			atEnd: Math.round(samples.at(-1)),
+			series,
+		}),
 	};
 }
