@@ -839,11 +839,15 @@ begin
     p_job_types := null;
   end if;
 
-  -- cheap when nothing expired: the partial index holds only running jobs
-  if exists (select 1 from mcp_jobs.jobs j
-             where j.status = 'running' and j.lease_expires_at < now()
-               and (v_queue is null or j.queue = v_queue)) then
-    perform mcp_jobs.reap_expired_jobs(v_queue, 1000);
+  -- cheap when nothing expired: the partial index holds only running jobs, by queue and lease end (one statement
+  -- per case: with `v_queue is null or ...` the cached plan could not seek to the queue and read every running job)
+  if v_queue is not null then
+    if exists (select 1 from mcp_jobs.jobs j
+               where j.status = 'running' and j.queue = v_queue and j.lease_expires_at < now()) then
+      perform mcp_jobs.reap_expired_jobs(v_queue, 1000);
+    end if;
+  elsif exists (select 1 from mcp_jobs.jobs j where j.status = 'running' and j.lease_expires_at < now()) then
+    perform mcp_jobs.reap_expired_jobs(null, 1000);
   end if;
 
   if v_queue is not null then

@@ -46,3 +46,14 @@ test('the table grew 400-fold without an ANALYZE: claims and finishes still use 
 	expect(plans.length).toBeGreaterThan(10);
 	expect(scans).toEqual([]);
 });
+
+test('a claim from one queue looks for expired leases of that queue only: a seek, not a read of every running job', async () => {
+	const busy = Array.from({ length: 500 }, (_, i) => ({ source: 's', job_type: 't', queue: 'busy', payload: { i } }));
+	await enqueueBatch(c, busy);
+	await c.query(`select 1 from mcp_jobs.claim_next_job('other', 'busy', p_limit => 500, p_lease_seconds => 3600)`);
+	plans.length = 0;
+	await c.query(`select 1 from mcp_jobs.claim_next_job('w', 'grow', p_limit => 1)`);
+	const leaseChecks = plans.filter((plan) => /Query Text: .*lease_expires_at < now\(\)/s.test(plan) && !/Query Text: select 1 from mcp_jobs.claim/.test(plan));
+	expect(leaseChecks).toHaveLength(1);
+	expect(leaseChecks[0]).toMatch(/Index Cond: \(\(queue = [^)]*\) AND \(lease_expires_at < now\(\)\)\)/);
+});
