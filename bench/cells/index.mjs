@@ -7,6 +7,12 @@
 
 export const BASELINE = 'graphile-batched';
 
+/** A cell of n8n-worker.mjs (a template from workflows/ in a real n8n), run with --n8n unless `optIn` says otherwise. */
+function n8nCell(name, system, options, optIn = '--n8n') {
+	return { name, system, module: './n8n-worker.mjs', needs: ['dist'], optIn, options };
+}
+const INSTANT_WORKER = { template: 'instant-worker.json', maxJobs: 5000 };
+
 export const CELLS = [
 	{ name: 'ours-pg-claim1', system: 'mcp_jobs over pg', module: './ours-pg.mjs', options: { claimBatch: 1 } },
 	{ name: 'ours-pg-claim10', system: 'mcp_jobs over pg', module: './ours-pg.mjs', options: { claimBatch: 10 } },
@@ -61,58 +67,33 @@ export const CELLS = [
 		options: { listen: false, pollIntervalSeconds: 1, drain: false, maxSamples: 40, warmup: 2 },
 		needs: ['dist', 'ts'],
 	},
-	{
-		name: 'n8n-scheduled-worker',
-		system: 'n8n 2.40.7: scheduled-worker.json',
-		module: './n8n-worker.mjs',
-		needs: ['dist'],
-		optIn: '--n8n',
-		options: {
-			template: 'scheduled-worker.json',
-			maxJobs: 10000,
-			edits: { 'Every 30 Seconds': { rule: { interval: [{ field: 'seconds', secondsInterval: 1 }] } }, 'Claim Job': { batchSize: 1000 } },
-			describe: 'template with schedule every 1 s (not 30 s) and Batch Size 1000 (not 10)',
-		},
-	},
-	{
-		name: 'n8n-instant-worker',
-		system: 'n8n 2.40.7: instant-worker.json',
-		module: './n8n-worker.mjs',
-		needs: ['dist'],
-		optIn: '--n8n',
-		options: {
-			template: 'instant-worker.json',
-			maxJobs: 5000,
-			latencySamples: 50,
-			describe: 'template as shipped: Job Trigger, 100 jobs per execution, max 5 concurrent executions',
-		},
-	},
-	{
-		name: 'n8n-instant-worker-queue-mode',
-		system: 'n8n 2.40.7 queue mode: instant-worker.json',
-		module: './n8n-worker.mjs',
-		needs: ['dist'],
-		optIn: '--n8n',
-		options: {
-			template: 'instant-worker.json',
-			maxJobs: 5000,
-			mode: 'queue',
-			workers: 2,
-			describe: 'template as shipped; n8n main runs the Job Trigger, 2 n8n workers run the executions (Redis)',
-		},
-	},
-	{
-		name: 'n8n-instant-worker-200k',
-		system: 'n8n 2.40.7: instant-worker.json, 200,000 jobs',
-		module: './n8n-worker.mjs',
-		needs: ['dist'],
-		optIn: '--n8n-memory',
-		options: {
+	n8nCell('n8n-scheduled-worker', 'n8n 2.40.7: scheduled-worker.json', {
+		template: 'scheduled-worker.json',
+		maxJobs: 10000,
+		edits: { 'Every 30 Seconds': { rule: { interval: [{ field: 'seconds', secondsInterval: 1 }] } }, 'Claim Job': { batchSize: 1000 } },
+		describe: 'template with schedule every 1 s (not 30 s) and Batch Size 1000 (not 10)',
+	}),
+	n8nCell('n8n-instant-worker', 'n8n 2.40.7: instant-worker.json', {
+		...INSTANT_WORKER,
+		latencySamples: 50,
+		describe: 'template as shipped: Job Trigger, 100 jobs per execution, max 5 concurrent executions',
+	}),
+	n8nCell('n8n-instant-worker-queue-mode', 'n8n 2.40.7 queue mode: instant-worker.json', {
+		...INSTANT_WORKER,
+		mode: 'queue',
+		workers: 2,
+		describe: 'template as shipped; n8n main runs the Job Trigger, 2 n8n workers run the executions (Redis)',
+	}),
+	n8nCell(
+		'n8n-instant-worker-200k',
+		'n8n 2.40.7: instant-worker.json, 200,000 jobs',
+		{
 			template: 'instant-worker.json',
 			jobs: 200000,
 			describe: "template as shipped, regular mode; n8n main's memory (RSS) read every second while it drains",
 		},
-	},
+		'--n8n-memory',
+	),
 ];
 
 export async function loadCell(name) {

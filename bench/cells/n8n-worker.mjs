@@ -153,27 +153,29 @@ function memorySampler(pid, metricsUrl) {
 	const t0 = performance.now();
 	const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 	const heapUsed = async () => {
-		const text = await (await fetch(metricsUrl)).text().catch(() => '');
+		// NaN when n8n does not answer (a sample is not worth failing the run for)
+		const text = await fetch(metricsUrl)
+			.then((response) => response.text())
+			.catch(() => '');
 		return Number(/^\w*nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
 	};
-	const samples = [rss()];
+	const atStart = rss();
+	let [peak, last] = [atStart, atStart];
+	const sample = () => {
+		last = rss();
+		peak = Math.max(peak, last);
+	};
 	const series = [];
 	let tick = 0;
 	const timer = setInterval(async () => {
-		samples.push(rss());
-		if (tick++ % 10 === 0)
-			series.push([Math.round((performance.now() - t0) / 1000), Math.round(samples.at(-1)), Math.round(await heapUsed())]);
+		sample();
+		if (tick++ % 10 === 0) series.push([Math.round((performance.now() - t0) / 1000), Math.round(last), Math.round(await heapUsed())]);
 	}, 1000);
 	return {
 		stop() {
 			clearInterval(timer);
-			samples.push(rss());
+			sample();
 		},
-		summary: () => ({
-			atStart: Math.round(samples[0]),
-			peak: Math.round(Math.max(...samples)),
-			atEnd: Math.round(samples.at(-1)),
-			series,
-		}),
+		summary: () => ({ atStart: Math.round(atStart), peak: Math.round(peak), atEnd: Math.round(last), series }),
 	};
 }
