@@ -1,4 +1,4 @@
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type IPairedItemData } from 'n8n-workflow';
 import type { JobsClient } from '../shared/client';
 import { UUID } from '../shared/parameters';
 import { runBatch } from '../shared/runBatch';
@@ -35,7 +35,9 @@ export async function finishFromItems(ctx: IExecuteFunctions, client: JobsClient
 		undefined,
 		indexes.filter(failing),
 	);
-	return [...completed, ...failed].sort((a, b) => pairedIndex(a) - pairedIndex(b));
+	// runBatch pairs each output item with its input item: back in input order
+	const inputIndex = (item: INodeExecutionData) => (item.pairedItem as IPairedItemData).item;
+	return [...completed, ...failed].sort((a, b) => inputIndex(a) - inputIndex(b));
 }
 
 /** The job an outcome item names: job_id (required), run_id and worker_id (when present). */
@@ -74,9 +76,4 @@ function errorText(error: unknown): string {
 	if (typeof error === 'string') return error;
 	const message = (error as { message?: unknown }).message;
 	return typeof message === 'string' ? message : JSON.stringify(error);
-}
-
-function pairedIndex(item: INodeExecutionData): number {
-	const paired = item.pairedItem;
-	return typeof paired === 'number' ? paired : Array.isArray(paired) ? (paired[0]?.item ?? 0) : (paired?.item ?? 0);
 }
