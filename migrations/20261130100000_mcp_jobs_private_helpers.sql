@@ -286,6 +286,10 @@ language plpgsql stable
 set search_path = ''
 as $$
 begin
+  -- every claim passes here: item_problem (for its message) only when the id is blank or too long
+  if p_worker_id is null or (btrim(p_worker_id) <> '' and length(p_worker_id) <= 200) then
+    return btrim(p_worker_id);
+  end if;
   perform mcp_jobs_private.check(mcp_jobs_private.item_problem(
     jsonb_build_object('worker_id', p_worker_id), left(p_label, -length('worker_id')), array['worker_id']));
   return btrim(p_worker_id);

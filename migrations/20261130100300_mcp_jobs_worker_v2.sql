@@ -52,11 +52,29 @@ set jit = off
 set enable_seqscan = off
 as $$
 #variable_conflict use_column
+declare
+  -- the fields the inline check below covers: the ids, the worker, and those item_problem has no rule for
+  v_plain_fields text[] := array['job_id', 'run_id', 'worker_id']
+                           || array(select k from unnest(p_known) k where k in ('result', 'error'));
 begin
   return query
   with input as materialized (
     select e.ord::integer as ord, e.item, p.prefix,
-           mcp_jobs_private.item_problem(e.item, p.prefix, p_known, array['job_id']) as problem
+           case
+             -- the usual item, checked here with item_problem's rules: a job id, maybe a run id and a worker id, and
+             -- fields without rules; item_problem (a function call per item) only for anything else
+             when jsonb_typeof(e.item) = 'object' and (e.item - v_plain_fields) = '{}'::jsonb
+                  and jsonb_typeof(e.item -> 'job_id') = 'string'
+                  and (e.item ->> 'job_id') ~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$'
+                  and (coalesce(e.item -> 'run_id', 'null') = 'null'
+                       or (jsonb_typeof(e.item -> 'run_id') = 'string'
+                           and (e.item ->> 'run_id') ~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$'))
+                  and (coalesce(e.item -> 'worker_id', 'null') = 'null'
+                       or (jsonb_typeof(e.item -> 'worker_id') = 'string' and btrim(e.item ->> 'worker_id') <> ''
+                           and length(e.item ->> 'worker_id') <= 200))
+               then null
+             else mcp_jobs_private.item_problem(e.item, p.prefix, p_known, array['job_id'])
+           end as problem
     from jsonb_array_elements(p_items) with ordinality as e (item, ord)
     cross join lateral (select case when p_single then 'p_' else format('p_jobs[%s].', e.ord - 1) end as prefix) p
   ),
@@ -276,17 +294,21 @@ begin
 end;
 $$;
 
--- item_job_ids: the job ids a batch names (items whose job_id is a UUID), for settle_dependants after it.
-create or replace function mcp_jobs_private.item_job_ids(p_items jsonb)
-returns uuid[]
-language plpgsql immutable
+-- settle_dependants (batch): the same for the jobs a batch's items name ([{job_id, ...}]); the items are not read
+-- while no job waits. That check is a later statement than the one that finished the jobs: a dependant enqueued
+-- meanwhile is either seen waiting, or its enqueue (which locks what it waits for FOR SHARE) saw them finished.
+create or replace function mcp_jobs_private.settle_dependants(p_items jsonb)
+returns void
+language plpgsql volatile
 set search_path = ''
 as $$
 begin
-  return array(
-    select btrim(e.item ->> 'job_id')::uuid
-    from jsonb_array_elements(p_items) as e (item)
-    where (e.item ->> 'job_id') ~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$');
+  if exists (select 1 from mcp_jobs.jobs j where j.status = 'waiting') then
+    perform mcp_jobs_private.settle_dependants(array(
+      select btrim(e.item ->> 'job_id')::uuid
+      from jsonb_array_elements(p_items) as e (item)
+      where (e.item ->> 'job_id') ~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$'));
+  end if;
 end;
 $$;
 
@@ -572,7 +594,7 @@ begin
     cross join freed
     order by h.ord;
   -- a statement of its own, after the jobs are completed: it must see dependants enqueued meanwhile
-  perform mcp_jobs_private.settle_dependants(mcp_jobs_private.item_job_ids(p_jobs));
+  perform mcp_jobs_private.settle_dependants(p_jobs);
 end;
 $$;
 
@@ -617,7 +639,7 @@ begin
     from held h
     left join failed f on h.error_code is null and f.job_id = h.job_id
     order by h.ord;
-  perform mcp_jobs_private.settle_dependants(mcp_jobs_private.item_job_ids(p_jobs));
+  perform mcp_jobs_private.settle_dependants(p_jobs);
 end;
 $$;
 
@@ -800,7 +822,7 @@ begin
     left join capped c on c.job_id = h.job_id and h.code is null
     cross join woken
     order by h.ord;
-  perform mcp_jobs_private.settle_dependants(mcp_jobs_private.item_job_ids(p_jobs));
+  perform mcp_jobs_private.settle_dependants(p_jobs);
 end;
 $$;
 

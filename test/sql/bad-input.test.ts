@@ -165,3 +165,46 @@ test('the fixture holds rows in every table (so the checksums mean something)', 
 	const snap = await snapshotTables(db.pool);
 	for (const [table, { count }] of Object.entries(snap)) expect([table, count > 0]).toEqual([table, true]);
 });
+
+// The batch functions check the usual item ({job_id, run_id?, worker_id?} and fields without rules) inline and call
+// item_problem only for anything else: both ways must judge every item alike.
+describe('batch items: the inline check agrees with item_problem', () => {
+	const batchFields: [fn: string, known: string[]][] = [
+		['complete_jobs', ['job_id', 'run_id', 'worker_id', 'result']],
+		['fail_jobs', ['job_id', 'run_id', 'worker_id', 'error', 'retryable', 'retry_delay_seconds']],
+		['heartbeat_jobs', ['job_id', 'run_id', 'worker_id', 'lease_seconds', 'progress', 'message']],
+	];
+	const id = UNKNOWN;
+	const items: unknown[] = [
+		{ job_id: id },
+		{ job_id: ` ${id.replace(/-/g, '')} ` },
+		{ job_id: id.toUpperCase(), run_id: null, worker_id: null },
+		{ job_id: id, run_id: id, worker_id: 'w'.repeat(200), result: [1], error: { any: 'json' } },
+		{ job_id: 5 },
+		{ job_id: '' },
+		{ job_id: 'not-a-uuid' },
+		{ job_id: `${id}0` },
+		{ job_id: id, run_id: '' },
+		{ job_id: id, run_id: 7 },
+		{ job_id: id, run_id: 'x' },
+		{ job_id: id, worker_id: '   ' },
+		{ job_id: id, worker_id: 'w'.repeat(201) },
+		{ job_id: id, worker_id: 3 },
+		{ job_id: id, worker_id: ['w'] },
+		{ job_id: id, unknown: 1 },
+		{ run_id: id },
+		{ job_id: null },
+		[id],
+		id,
+	];
+	const cases = batchFields.flatMap(([fn, known]) =>
+		items.map((item) => [`${fn} ${JSON.stringify(item).slice(0, 80)}`, fn, JSON.stringify(item), known] as const),
+	);
+
+	test.each(cases)('%s', async (_name, fn, item, known) => {
+		const expected = (await one(db.pool, `select mcp_jobs_private.item_problem($1::jsonb, 'p_jobs[0].', $2, array['job_id']) as p`, [item, known])).p;
+		const got = await one(db.pool, `select error_code, error_message from mcp_jobs.${fn}(jsonb_build_array($1::jsonb))`, [item]);
+		if (expected === null) expect(got.error_code).toBe('PT404');
+		else expect(got).toEqual({ error_code: '22023', error_message: expected });
+	});
+});
