@@ -6,12 +6,12 @@
 //      times and foreign-key trigger times inside the functions;
 //   3. drain and enqueue throughput with single writes taken away in a throwaway database (an index, the
 //      foreign keys, the event rows, the run rows), durable and with synchronous_commit off.
-// Usage: node bench/profile-ours.mjs [--jobs 10000] [--repeats 3] [--skip-variants]
+// Usage: node bench/profile-ours.mjs [--jobs 10000] [--repeats 3] [--claim 10] [--skip-variants]
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withClient } from '../scripts/lib/databases.mjs';
-import { freePort } from '../scripts/lib/ports.mjs';
+import { freePort } from '../scripts/lib/ports.cjs';
 import { startEmbeddedPostgres } from '../scripts/lib/postgres.mjs';
 import { benchJobs } from './cells/ours-workload.mjs';
 import { BENCH_DIR } from './lib/deps.mjs';
@@ -23,7 +23,7 @@ const opt = (name, fallback) => (argv.includes(name) ? Number(argv[argv.indexOf(
 const JOBS = opt('--jobs', 10000);
 const REPEATS = opt('--repeats', 3);
 const WORKERS = 8;
-const CLAIM = 10;
+const CLAIM = opt('--claim', 10);
 
 const VARIANTS = {
 	'as migrated': [],

@@ -5,7 +5,7 @@ import { mkdtemp, rm, readFile, symlink, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join, dirname, relative } from 'node:path';
-import { freePort } from './ports.mjs';
+import { freePort } from './ports.cjs';
 
 const require = createRequire(import.meta.url);
 

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack, TEMPLATES } from './local-stack.mjs';
 import { copyWorkflow } from './provision.mjs';
-import { freePorts } from '../lib/ports.mjs';
+import { freePorts } from '../lib/ports.cjs';
 import { waitUntil } from '../lib/wait.mjs';
 
 const require = createRequire(import.meta.url);

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertPortFree } from '../lib/ports.mjs';
+import { assertPortFree } from '../lib/ports.cjs';
 import { isAlive } from '../lib/processes.mjs';
 import { connectApi } from './api.mjs';
 import { prepareDatabase } from './database.mjs';

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { runCommand } from '../lib/command.mjs';
-import { freePorts } from '../lib/ports.mjs';
+import { freePorts } from '../lib/ports.cjs';
 import { waitUntil } from '../lib/wait.mjs';
 import { setUpOwner } from './api.mjs';
 import { prepareDatabase } from './database.mjs';

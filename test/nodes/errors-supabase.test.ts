@@ -3,7 +3,7 @@ import type { ICredentialDataDecryptedObject, ICredentialTestFunctions } from 'n
 import { testJobsCredential } from '../../nodes/shared/credentials';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/database';
 import { startPostgrestGateway, type PostgrestGateway } from '../support/postgrest-gateway';
-import { freePort } from './free-port';
+import { freePort } from '../support/ports';
 import { runNode } from './support';
 
 const credentialTest = (data: ICredentialDataDecryptedObject) =>

@@ -2,7 +2,7 @@
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions } from 'n8n-workflow';
 import { testJobsCredential } from '../../nodes/shared/credentials';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/database';
-import { freePort } from './free-port';
+import { freePort } from '../support/ports';
 import { runNode } from './support';
 
 const credentialTest = (data: ICredentialDataDecryptedObject) =>

@@ -2,7 +2,7 @@
 // applies what is pending, and bad input or a failed connection says what failed and what to check, never the password.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '../nodes/free-port';
+import { freePort } from '../support/ports';
 import { createEmptyDatabase, serverUrl } from '../support/database';
 
 const CLI = join(__dirname, '..', '..', 'bin', 'supabase-jobs-migrate.js');

@@ -1,5 +1,7 @@
-// TCP ports on 127.0.0.1: free ones to start servers on, and a clear error when a chosen one is taken.
-import net from 'node:net';
+'use strict';
+// TCP ports on 127.0.0.1: free ones to start servers on, and a clear error when a chosen one is taken. CommonJS, so
+// that the scripts (ESM) and the jest tests (TypeScript compiled to CommonJS) share it.
+const net = require('node:net');
 
 /** Listens on `port` (0: any free one) of 127.0.0.1; resolves with the listening server. */
 function listen(port) {
@@ -18,7 +20,7 @@ const close = (server) => new Promise((resolve) => server.close(() => resolve())
  * @param {number} [count]
  * @returns {Promise<number[]>}
  */
-export async function freePorts(count = 1) {
+async function freePorts(count = 1) {
 	const servers = [];
 	try {
 		for (let i = 0; i < count; i++) servers.push(await listen(0));
@@ -29,7 +31,7 @@ export async function freePorts(count = 1) {
 }
 
 /** One free TCP port on 127.0.0.1. */
-export async function freePort() {
+async function freePort() {
 	const [port] = await freePorts(1);
 	return port;
 }
@@ -39,9 +41,11 @@ export async function freePort() {
  * @param {number} port
  * @param {string} hint  e.g. "set N8N_PORT to another port"
  */
-export async function assertPortFree(port, hint) {
+async function assertPortFree(port, hint) {
 	const server = await listen(port).catch((err) => {
 		throw err.code === 'EADDRINUSE' ? new Error(`port ${port} on 127.0.0.1 is already in use: ${hint}`) : err;
 	});
 	await close(server);
 }
+
+module.exports = { freePorts, freePort, assertPortFree };
