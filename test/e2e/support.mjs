@@ -160,26 +160,31 @@ export async function waitForNoRunningExecutions(api, workflowIds, { timeoutMs =
 }
 
 /**
- * Holds an EXCLUSIVE lock on mcp_jobs.jobs on a session of its own until at least `waiting` sessions of the nodes
- * (claims, heartbeats, completes: they all write jobs) wait for it, so statements are in flight at that moment.
- * The lock ends with `release()` or with the session (e.g. a server restart).
+ * Holds an EXCLUSIVE lock on mcp_jobs.jobs on a session of its own until, for each application_name in `waiting`,
+ * at least that many of its sessions (claims, heartbeats, completes: they all write jobs) wait for it, so statements
+ * are in flight at that moment. The lock ends with `release()` or with the session (e.g. a server restart).
+ * @param {string} queueUrl
+ * @param {{ waiting: Record<string, number>, timeoutMs?: number }} options  e.g. { waiting: { 'n8n-nodes-supabase-jobs': 2 } }
  */
-export async function holdJobsLock(queueUrl, { waiting = 2, timeoutMs = 60_000 } = {}) {
+export async function holdJobsLock(queueUrl, { waiting, timeoutMs = 60_000 }) {
 	const locker = new Client({ connectionString: queueUrl, application_name: 'e2e-lock' });
 	locker.on('error', () => undefined); // its session ends with the server
 	await locker.connect();
 	await locker.query('begin');
 	await locker.query('lock table mcp_jobs.jobs in exclusive mode');
+	let seen = {};
 	await waitUntil(
 		async () => {
 			await locker.query('select pg_stat_clear_snapshot()'); // a transaction sees one snapshot of the activity otherwise
 			const { rows } = await locker.query(
-				`select count(*)::int as n from pg_stat_activity
-				 where application_name = 'n8n-nodes-supabase-jobs' and wait_event_type = 'Lock'`,
+				`select application_name as app, count(*)::int as n from pg_stat_activity
+				 where application_name = any ($1) and wait_event_type = 'Lock' group by 1`,
+				[Object.keys(waiting)],
 			);
-			return rows[0].n >= waiting;
+			seen = Object.fromEntries(rows.map((r) => [r.app, r.n]));
+			return Object.entries(waiting).every(([app, n]) => (seen[app] ?? 0) >= n);
 		},
-		{ timeoutMs, intervalMs: 50, what: `${waiting} node statements waiting for the lock` },
+		{ timeoutMs, intervalMs: 50, what: `statements waiting for the lock: ${JSON.stringify(waiting)}`, details: () => JSON.stringify(seen) },
 	);
 	return { release: () => locker.end().catch(() => undefined) };
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { copyWorkflow } from '../../scripts/n8n/provision.mjs';
-import { TEMPLATES } from '../../scripts/n8n/local-stack.mjs';
+import { jobsCredentialData, TEMPLATES } from '../../scripts/n8n/local-stack.mjs';
 import { waitUntil } from '../../scripts/lib/wait.mjs';
 import { oneAtATimePerKey } from './flow-control-support.mjs';
 import {
@@ -150,6 +150,7 @@ test(
 
 const RESTART_JOBS = 2000;
 const RESTART_LEASE_SECONDS = 20;
+const SCHEDULED_APP = 'e2e-scheduled-worker';
 
 test(
 	`the instant and the scheduled worker drain ${RESTART_JOBS} jobs while the queue's PostgreSQL restarts twice (fast shutdown, start)`,
@@ -162,12 +163,20 @@ test(
 			if (node.type === 'n8n-nodes-supabase-jobs.jobTrigger')
 				Object.assign(node.parameters, { queue, leaseSeconds: RESTART_LEASE_SECONDS, options: { jobsPerExecution: 1 } });
 		});
-		const scheduled = await scheduledWorkerCopy('e2e: scheduled worker, restarts', {
-			seconds: 5,
-			batchSize: 100,
-			leaseSeconds: RESTART_LEASE_SECONDS,
-			queue,
+		// the scheduled worker connects with a credential of its own, named in pg_stat_activity, so that each restart can
+		// wait until one of its statements is in flight (the trigger's and its own otherwise look alike)
+		const scheduledUrl = new URL(stack.queueUrl);
+		scheduledUrl.searchParams.set('application_name', SCHEDULED_APP);
+		const credential = await stack.api.createCredential({
+			name: 'e2e scheduled worker (restarts)',
+			type: 'supabaseJobsApi',
+			data: jobsCredentialData(scheduledUrl.href),
 		});
+		const scheduled = await scheduledWorkerCopy(
+			'e2e: scheduled worker, restarts',
+			{ seconds: 5, batchSize: 100, leaseSeconds: RESTART_LEASE_SECONDS, queue },
+			{ supabaseJobsApi: { id: credential.id, name: credential.name } },
+		);
 		const workflows = [instant, scheduled];
 		const ids = await enqueueMany(stack.db, RESTART_JOBS, (i) => ({ queue, payload: { i }, retry_delay_seconds: 1 }));
 		const counts = async () =>
@@ -220,9 +229,8 @@ test(
  * pg_stat_activity. Returns how long the restart took and when LISTEN was back after it (ms).
  */
 async function restartQueueServer() {
-	// the Job Trigger has at most two statements in flight (its claim-or-finish lane and a heartbeat): a third one waiting
-	// is the scheduled worker's
-	const lock = await holdJobsLock(stack.queueUrl, { waiting: 3 });
+	// the Job Trigger's claim-or-finish lane or heartbeat, and the scheduled worker's claim or finish
+	const lock = await holdJobsLock(stack.queueUrl, { waiting: { 'n8n-nodes-supabase-jobs': 1, [SCHEDULED_APP]: 1 } });
 	const mark = stack.n8n.logMark();
 	const t0 = Date.now();
 	await stack.queueServer.restart();
@@ -242,10 +250,14 @@ async function restartQueueServer() {
 	return { restartMs: up - t0, listenMs: Date.now() - up };
 }
 
-/** A copy of the scheduled worker that runs every `seconds`, its Claim Job with `claim` (batchSize, leaseSeconds, queue). */
-function scheduledWorkerCopy(name, { seconds, ...claim }) {
+/**
+ * A copy of the scheduled worker that runs every `seconds`, its Claim Job with `claim` (batchSize, leaseSeconds,
+ * queue), and its nodes of this package with `credentials` when given.
+ */
+function scheduledWorkerCopy(name, { seconds, ...claim }, credentials) {
 	return copyWorkflow(stack.api, stack.wf('scheduled-worker.json'), name, (node) => {
 		if (node.type === 'n8n-nodes-base.scheduleTrigger') node.parameters.rule.interval = [{ field: 'seconds', secondsInterval: seconds }];
 		if (node.type === 'n8n-nodes-supabase-jobs.claimJob') Object.assign(node.parameters, claim);
+		if (credentials && node.type.startsWith('n8n-nodes-supabase-jobs.')) node.credentials = credentials;
 	});
 }
