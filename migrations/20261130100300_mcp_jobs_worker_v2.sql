@@ -294,7 +294,7 @@ begin
 end;
 $$;
 
--- settle_dependants (batch): the same for the jobs a batch's items name ([{job_id, ...}]); the items are not read
+-- settle_dependants: the same for the jobs a batch's items name ([{job_id, ...}]); the items are not read
 -- while no job waits. That check is a later statement than the one that finished the jobs: a dependant enqueued
 -- meanwhile is either seen waiting, or its enqueue (which locks what it waits for FOR SHARE) saw them finished.
 create or replace function mcp_jobs_private.settle_dependants(p_items jsonb)
