@@ -114,6 +114,14 @@ begin
 end;
 $$;
 
+-- id_pattern: what a job, run or dead letter id given as text must match: a UUID, dashes optional, spaces around
+-- allowed. Immutable without arguments, so a query folds the call into the constant when it is planned.
+create or replace function mcp_jobs_private.id_pattern()
+returns text
+language sql immutable
+set search_path = ''
+as $$ select '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$'::text $$;
+
 -- item_problem: the first thing wrong with one JSON item of a call, or null: it must be an object with only the
 -- fields p_known, those in p_required present and not blank, and every field by its rule (the same rule for a field
 -- name in every function). Fields are named p_prefix || name: 'p_jobs[3].lease_seconds', or 'p_lease_seconds' for a
@@ -156,7 +164,7 @@ begin
 
     v_problem := case
       when v_field in ('job_id', 'run_id', 'dead_letter_id') then
-        case when v_text ~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$' then null
+        case when v_text ~* mcp_jobs_private.id_pattern() then null
              else format('%s%s must be an id (UUID), got %s', p_prefix, v_field, mcp_jobs_private.shown(v_value)) end
 
       when v_field in ('queue', 'source', 'job_type', 'worker_id', 'idempotency_key', 'group_key', 'message', 'reason',

@@ -65,10 +65,10 @@ begin
              -- fields without rules; item_problem (a function call per item) only for anything else
              when jsonb_typeof(e.item) = 'object' and (e.item - v_plain_fields) = '{}'::jsonb
                   and jsonb_typeof(e.item -> 'job_id') = 'string'
-                  and (e.item ->> 'job_id') ~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$'
+                  and (e.item ->> 'job_id') ~* mcp_jobs_private.id_pattern()
                   and (coalesce(e.item -> 'run_id', 'null') = 'null'
                        or (jsonb_typeof(e.item -> 'run_id') = 'string'
-                           and (e.item ->> 'run_id') ~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$'))
+                           and (e.item ->> 'run_id') ~* mcp_jobs_private.id_pattern()))
                   and (coalesce(e.item -> 'worker_id', 'null') = 'null'
                        or (jsonb_typeof(e.item -> 'worker_id') = 'string' and btrim(e.item ->> 'worker_id') <> ''
                            and length(e.item ->> 'worker_id') <= 200))
@@ -307,7 +307,7 @@ begin
     perform mcp_jobs_private.settle_dependants(array(
       select btrim(e.item ->> 'job_id')::uuid
       from jsonb_array_elements(p_items) as e (item)
-      where (e.item ->> 'job_id') ~* '^\s*[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\s*$'));
+      where (e.item ->> 'job_id') ~* mcp_jobs_private.id_pattern()));
   end if;
 end;
 $$;
