@@ -3,7 +3,8 @@
 //     latency(samples) -> ms[], maxSamples?, maxJobs?, jobs? (a fixed count, whatever BENCH_JOBS says), teardown() }
 // (no drain: a latency-only cell). run.mjs runs every selected cell in a fresh database, in a child process
 // under Node 22. `needs`: what run.mjs prepares first ('dist' = the built nodes, 'ts' = compiled test support).
-// `optIn`: runs only when named with --cells or its flag (--n8n; --n8n-memory: 200,000 jobs through n8n, ~5 min).
+// `optIn`: runs only when named with --cells or its flag (--n8n; --n8n-memory: 200,000 jobs through n8n, ~5 min;
+// --loops: the ours-pg claim cells with 2 and 4 worker loops).
 
 export const BASELINE = 'graphile-batched';
 
@@ -43,6 +44,16 @@ export const CELLS = [
 		options: { claimBatch: 100 },
 		needs: ['dist', 'ts'],
 	},
+	// the claim cells with fewer worker loops (--loops): on a 2-core machine 8 loops of one process contend for it
+	...[2, 4].flatMap((workers) =>
+		[10, 100].map((claimBatch) => ({
+			name: `ours-pg-claim${claimBatch}-loops${workers}`,
+			system: 'mcp_jobs over pg',
+			module: './ours-pg.mjs',
+			options: { claimBatch, workers },
+			optIn: '--loops',
+		})),
+	),
 	{ name: 'graphile-batched', system: 'graphile-worker 0.18.0', module: './graphile-worker.mjs', options: { batched: true } },
 	{ name: 'graphile-unbatched', system: 'graphile-worker 0.18.0', module: './graphile-worker.mjs', options: { batched: false } },
 	{ name: 'pgboss-batch100', system: 'pg-boss 12.38.0', module: './pg-boss.mjs', options: { batchSize: 100 } },
