@@ -4,7 +4,7 @@
 // connection, the backend's CPU time from /proc/<pid>/schedstat. Beside them, on the same server, the functions
 // themselves (claim_next_job + complete_jobs). The models:
 //   today    a finished job stays in jobs (an update to completed) and its run gets a job_runs row (0.2.0)
-//   archive  a finished job moves to an archive table (primary key, seq and finished-job indexes) and its run gets a row
+//   archive  a finished job moves to an archive table (primary key, seq and finished-job indexes), its run gets a row
 //   leases   running jobs' leases live in a table of their own; a finish deletes the lease and updates the job in place,
 //            which can be a HOT update (no index covers what a finish changes); no run row
 //   delete   a finished job is deleted: no history (graphile-worker's model)
@@ -30,7 +30,7 @@ const REPEATS = opt('--repeats', 3);
 const CLAIM = 100;
 const DATABASE = 'mcp_jobs_floors';
 
-// copies of the migrated tables, with every index; `extra` turns them into the model
+// copies of the migrated tables with every index (no foreign keys: `like` copies none); a model's `setup` adds its own
 const COPY_TABLES = `
 	drop schema if exists v cascade;
 	create schema v;
@@ -48,9 +48,10 @@ const CLAIM_SQL = `
 	  where x.status = 'queued' and x.queue = 'bench' and x.scheduled_at <= now()
 	  order by x.priority, x.scheduled_at, x.seq limit ${CLAIM} for update skip locked))
 	returning j.id`;
-const RUN_ROWS = `
+/** The run rows of the finished jobs in CTE `done`, ended at `finishedAt`. */
+const runRows = (finishedAt) => `
 	insert into v.job_runs (id, job_id, attempt, worker_id, status, started_at, finished_at, duration_ms)
-	select d.run_id, d.id, d.attempts, d.worker_id, 'completed', d.started_at, d.finished_at, 0 from done d`;
+	select d.run_id, d.id, d.attempts, d.worker_id, 'completed', d.started_at, ${finishedAt}, 0 from done d`;
 
 const MODELS = {
 	today: {
@@ -61,7 +62,7 @@ const MODELS = {
 			  update v.jobs j
 			  set status = 'completed', progress = 100, lease_expires_at = null, finished_at = clock_timestamp(), updated_at = now()
 			  where j.id = any ($1::uuid[]) returning j.*)
-			${RUN_ROWS}`,
+			${runRows('d.finished_at')}`,
 	},
 	archive: {
 		setup: `
@@ -73,12 +74,12 @@ const MODELS = {
 		claim: CLAIM_SQL,
 		finish: (columns) => `
 			with gone as (delete from v.jobs j where j.id = any ($1::uuid[]) returning j.*),
-			done as (select (g).* from (select g from gone g) s),
+			done as (select * from gone),
 			kept as (
 			  insert into v.jobs_done (${columns.join(', ')})
 			  select ${columns.map((name) => ({ status: "'completed'", finished_at: 'clock_timestamp()' })[name] ?? `d.${name}`).join(', ')}
 			  from done d)
-			${RUN_ROWS}`,
+			${runRows('clock_timestamp()')}`,
 	},
 	leases: {
 		// only the claimable index and seq stay on jobs, keyed by a column a finish does not touch; room for HOT
