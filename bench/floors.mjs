@@ -8,12 +8,15 @@
 //   leases   running jobs' leases live in a table of their own; a finish deletes the lease and updates the job in place,
 //            which can be a HOT update (no index covers what a finish changes); no run row
 //   delete   a finished job is deleted: no history (graphile-worker's model)
-// Usage: node bench/floors.mjs [--jobs 30000] [--repeats 3]   (Linux: /proc). Writes bench/results/floors-<time>.json.
+// With --loops N each model also drains its jobs with N connections at once (jobs/s: how far the model's floor lets
+// throughput go on this machine, the delete model being graphile-worker's).
+// Usage: node bench/floors.mjs [--jobs 30000] [--repeats 3] [--loops 8]   (Linux: /proc). Writes
+// bench/results/floors-<time>.json.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dropDatabase, withClient } from '../scripts/lib/databases.mjs';
+import { connect, dropDatabase, withClient } from '../scripts/lib/databases.mjs';
 import { pgDriver } from './cells/ours-pg.mjs';
 import { benchJobs, QUEUE } from './cells/ours-workload.mjs';
 import { BENCH_DIR } from './lib/deps.mjs';
@@ -27,6 +30,7 @@ const argv = process.argv.slice(2);
 const opt = (name, fallback) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
 const JOBS = opt('--jobs', 30000);
 const REPEATS = opt('--repeats', 3);
+const LOOPS = opt('--loops', 0);
 const CLAIM = 100;
 const DATABASE = 'mcp_jobs_floors';
 
@@ -143,37 +147,86 @@ async function drain(pid, claim, finish) {
 	return { claim: claimUs / jobs, finish: finishUs / jobs };
 }
 
-async function bareModel(c, pid, model) {
+/** Jobs/s of LOOPS connections of `url` at once, each running `loop(client)` (claim + finish until none is left). */
+async function drainConcurrently(url, loop) {
+	const clients = await Promise.all(Array.from({ length: LOOPS }, () => connect(url)));
+	try {
+		const t0 = performance.now();
+		const counts = await Promise.all(clients.map((client) => loop(client)));
+		const jobs = counts.reduce((sum, n) => sum + n, 0);
+		if (jobs !== JOBS) throw new Error(`drained ${jobs} of ${JOBS} jobs`);
+		return JOBS / ((performance.now() - t0) / 1000);
+	} finally {
+		await Promise.all(clients.map((client) => client.end()));
+	}
+}
+
+/** Claims and finishes with `claim(client)` / `finish(client, claimed)` until a claim returns nothing; the count. */
+async function loopUntilDrained(client, claim, finish) {
+	let jobs = 0;
+	for (let claimed = await claim(client); claimed.length > 0; claimed = await claim(client)) {
+		await finish(client, claimed);
+		jobs += claimed.length;
+	}
+	return jobs;
+}
+
+/** Copies the tables into the model and fills them; the model's finish statement. */
+async function prepareBare(c, model) {
 	await c.query(COPY_TABLES);
 	if (model.setup) await c.query(model.setup);
 	const { rows } = await c.query(
 		"select attname from pg_attribute where attrelid = 'v.jobs'::regclass and attnum > 0 and not attisdropped order by attnum",
 	);
-	const finish = typeof model.finish === 'function' ? model.finish(rows.map((r) => r.attname)) : model.finish;
 	await c.query(FILL, [JOBS]);
 	await c.query('vacuum analyze v.jobs');
-	return drain(
-		pid,
-		async () => (await c.query(model.claim)).rows.map((r) => r.id),
-		(ids) => c.query(finish, [ids]),
-	);
+	return typeof model.finish === 'function' ? model.finish(rows.map((r) => r.attname)) : model.finish;
 }
 
-/** The same drain through the functions, on a workload driver of its own (ours-pg's). */
+async function bareModel(url, c, pid, model) {
+	const claim = async (client) => (await client.query(model.claim)).rows.map((r) => r.id);
+	let finish = await prepareBare(c, model);
+	const cpu = await drain(
+		pid,
+		() => claim(c),
+		(ids) => c.query(finish, [ids]),
+	);
+	if (!LOOPS) return cpu;
+	finish = await prepareBare(c, model);
+	const perSec = await drainConcurrently(url, (client) => loopUntilDrained(client, claim, (cl, ids) => cl.query(finish, [ids])));
+	return { ...cpu, perSec };
+}
+
+/** Empties mcp_jobs and enqueues JOBS jobs through enqueue_jobs. */
+async function prepareFunctions(driver) {
+	await driver.client.query('delete from mcp_jobs.job_runs; delete from mcp_jobs.jobs');
+	for (let start = 0; start < JOBS; start += 1000) await driver.enqueueJobs(benchJobs(Math.min(1000, JOBS - start), { start }));
+	await driver.client.query('vacuum analyze mcp_jobs.jobs');
+}
+
+const CLAIM_JOBS = 'select * from mcp_jobs.claim_next_job(p_worker_id => $1, p_queue => $2, p_limit => $3)';
+const COMPLETE_JOBS = 'select * from mcp_jobs.complete_jobs($1::jsonb)';
+
+/** Claims of CLAIM and their complete_jobs on `client` (worker w1). */
+const claimJobs = async (client) => (await client.query(CLAIM_JOBS, ['w1', QUEUE, CLAIM])).rows;
+async function completeJobs(client, jobs) {
+	const { rows } = await client.query(COMPLETE_JOBS, [JSON.stringify(jobs.map((j) => ({ job_id: j.id, worker_id: 'w1' })))]);
+	if (!rows.every((r) => r.ok)) throw new Error('complete_jobs refused a held job');
+}
+
+/** The same drain through the functions, on a workload driver of its own (ours-pg's, for enqueue_jobs). */
 async function functions(url) {
 	const driver = await pgDriver(url);
 	try {
-		await driver.client.query('delete from mcp_jobs.job_runs; delete from mcp_jobs.jobs');
-		for (let start = 0; start < JOBS; start += 1000) await driver.enqueueJobs(benchJobs(Math.min(1000, JOBS - start), { start }));
-		await driver.client.query('vacuum analyze mcp_jobs.jobs');
-		return await drain(
+		await prepareFunctions(driver);
+		const cpu = await drain(
 			driver.backendPid,
-			() => driver.claim('w1', QUEUE, CLAIM),
-			async (jobs) => {
-				const results = await driver.completeJobs(jobs.map((j) => ({ job_id: j.id, worker_id: 'w1' })));
-				if (!results.every((r) => r.ok)) throw new Error('complete_jobs refused a held job');
-			},
+			() => claimJobs(driver.client),
+			(jobs) => completeJobs(driver.client, jobs),
 		);
+		if (!LOOPS) return cpu;
+		await prepareFunctions(driver);
+		return { ...cpu, perSec: await drainConcurrently(url, (client) => loopUntilDrained(client, claimJobs, completeJobs)) };
 	} finally {
 		await driver.close();
 	}
@@ -191,7 +244,7 @@ async function main() {
 			} = await c.query('select pg_backend_pid() as pid');
 			for (let r = 0; r < REPEATS; r++) {
 				runs.functions.push(await functions(url));
-				for (const [name, model] of Object.entries(MODELS)) runs[name].push(await bareModel(c, pid, model));
+				for (const [name, model] of Object.entries(MODELS)) runs[name].push(await bareModel(url, c, pid, model));
 				process.stderr.write('.');
 			}
 		});
@@ -201,15 +254,28 @@ async function main() {
 			claim: summarize(rs.map((x) => x.claim)),
 			finish: summarize(rs.map((x) => x.finish)),
 			total: summarize(rs.map((x) => x.claim + x.finish)),
+			perSec: summarize(rs.map((x) => x.perSec)),
 		}));
 		const fmt = (s) => `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`;
 		console.log(`\n${JOBS} jobs, claims of ${CLAIM}, one connection, ${REPEATS} runs; database CPU µs per job, median (min–max)\n`);
 		console.log('| Model | Claim | Finish | Claim + finish |\n|---|---|---|---|');
 		for (const row of rows) console.log(`| ${row.model} | ${fmt(row.claim)} | ${fmt(row.finish)} | ${fmt(row.total)} |`);
+		if (LOOPS) {
+			const floor = rows.find((row) => row.model === 'delete').perSec.median;
+			const count = (n) => Math.round(n).toLocaleString('en-US');
+			console.log(`\nDrain with ${LOOPS} connections at once, jobs/s, median (min–max), and against the delete model\n`);
+			console.log('| Model | Jobs/s | vs delete |\n|---|---|---|');
+			for (const { model, perSec: p } of rows) {
+				console.log(`| ${model} | ${count(p.median)} (${count(p.min)}–${count(p.max)}) | ${(p.median / floor).toFixed(2)}× |`);
+			}
+		}
 		const info = await serverInfo(url);
 		await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
 		const file = join(BENCH_DIR, 'results', `floors-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-		await writeFile(file, `${JSON.stringify({ server: info, jobs: JOBS, claim: CLAIM, repeats: REPEATS, rows, runs }, null, '\t')}\n`);
+		await writeFile(
+			file,
+			`${JSON.stringify({ server: info, jobs: JOBS, claim: CLAIM, repeats: REPEATS, loops: LOOPS, rows, runs }, null, '\t')}\n`,
+		);
 		console.log(`\nwrote ${file}`);
 	} finally {
 		await dropDatabase(server.url, DATABASE).catch(() => undefined);
