@@ -42,14 +42,14 @@ const COPY_TABLES = `
 	create table v.job_runs (like mcp_jobs.job_runs including all);`;
 const FILL = `
 	insert into v.jobs (id, queue, source, job_type, payload, status, seq) overriding system value
-	select gen_random_uuid(), 'bench', 'bench', 'noop', jsonb_build_object('i', g), 'queued', g from generate_series(1, $1) g`;
+	select gen_random_uuid(), '${QUEUE}', 'bench', 'noop', jsonb_build_object('i', g), 'queued', g from generate_series(1, $1) g`;
 const CLAIM_SQL = `
 	update v.jobs j
 	set status = 'running', worker_id = 'w1', run_id = gen_random_uuid(), started_at = now(),
 	    lease_expires_at = now() + interval '5 minutes', attempts = j.attempts + 1, updated_at = now()
 	where j.id = any (array(
 	  select x.id from v.jobs x
-	  where x.status = 'queued' and x.queue = 'bench' and x.scheduled_at <= now()
+	  where x.status = 'queued' and x.queue = '${QUEUE}' and x.scheduled_at <= now()
 	  order by x.priority, x.scheduled_at, x.seq limit ${CLAIM} for update skip locked))
 	returning j.id`;
 /** The run rows of the finished jobs in CTE `done`, ended at `finishedAt`. */
@@ -106,7 +106,7 @@ const MODELS = {
 			      lease_expires_at = now() + interval '5 minutes', attempts = j.attempts + 1, updated_at = now()
 			  where j.id = any (array(
 			    select x.id from v.jobs x
-			    where x.queued and x.queue = 'bench' and x.scheduled_at <= now()
+			    where x.queued and x.queue = '${QUEUE}' and x.scheduled_at <= now()
 			    order by x.priority, x.scheduled_at, x.seq limit ${CLAIM} for update skip locked))
 			  returning j.*),
 			leased as (
@@ -128,47 +128,55 @@ const MODELS = {
 /** CPU microseconds the process has run so far (schedstat: nanoseconds on CPU). */
 const cpuUs = (pid) => Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
 
-/** Claims and finishes every job with `claim()` / `finish(claimed)`; the backend CPU per job of each. */
-async function drain(pid, claim, finish) {
-	let claimUs = 0;
-	let finishUs = 0;
-	let jobs = 0;
-	for (;;) {
-		let t = cpuUs(pid);
-		const claimed = await claim();
-		claimUs += cpuUs(pid) - t;
-		if (claimed.length === 0) break;
-		t = cpuUs(pid);
-		await finish(claimed);
-		finishUs += cpuUs(pid) - t;
-		jobs += claimed.length;
-	}
-	if (jobs !== JOBS) throw new Error(`drained ${jobs} of ${JOBS} jobs`);
-	return { claim: claimUs / jobs, finish: finishUs / jobs };
-}
+// A lane: one connection's { claim() -> claimed jobs or ids, finish(claimed), close() }.
 
-/** Jobs/s of LOOPS connections of `url` at once, each running `loop(client)` (claim + finish until none is left). */
-async function drainConcurrently(url, loop) {
-	const clients = await Promise.all(Array.from({ length: LOOPS }, () => connect(url)));
-	try {
-		const t0 = performance.now();
-		const counts = await Promise.all(clients.map((client) => loop(client)));
-		const jobs = counts.reduce((sum, n) => sum + n, 0);
-		if (jobs !== JOBS) throw new Error(`drained ${jobs} of ${JOBS} jobs`);
-		return JOBS / ((performance.now() - t0) / 1000);
-	} finally {
-		await Promise.all(clients.map((client) => client.end()));
-	}
-}
-
-/** Claims and finishes with `claim(client)` / `finish(client, claimed)` until a claim returns nothing; the count. */
-async function loopUntilDrained(client, claim, finish) {
+/** Claims and finishes on `lane` until a claim returns nothing; how many it finished. */
+async function loopUntilDrained(lane) {
 	let jobs = 0;
-	for (let claimed = await claim(client); claimed.length > 0; claimed = await claim(client)) {
-		await finish(client, claimed);
+	for (let claimed = await lane.claim(); claimed.length > 0; claimed = await lane.claim()) {
+		await lane.finish(claimed);
 		jobs += claimed.length;
 	}
 	return jobs;
+}
+
+function expectAllDrained(jobs) {
+	if (jobs !== JOBS) throw new Error(`drained ${jobs} of ${JOBS} jobs`);
+}
+
+/** Drains every job on `lane`, whose server process is `pid`; the backend CPU per job of the claims and the finishes. */
+async function drain(pid, lane) {
+	let claimUs = 0;
+	let finishUs = 0;
+	const timed = async (fn, add) => {
+		const t = cpuUs(pid);
+		const result = await fn();
+		add(cpuUs(pid) - t);
+		return result;
+	};
+	const jobs = await loopUntilDrained({
+		claim: () => timed(lane.claim, (us) => (claimUs += us)),
+		finish: (claimed) =>
+			timed(
+				() => lane.finish(claimed),
+				(us) => (finishUs += us),
+			),
+	});
+	expectAllDrained(jobs);
+	return { claim: claimUs / jobs, finish: finishUs / jobs };
+}
+
+/** Jobs/s of LOOPS lanes from `openLane()` draining at once. */
+async function drainConcurrently(openLane) {
+	const lanes = await Promise.all(Array.from({ length: LOOPS }, () => openLane()));
+	try {
+		const t0 = performance.now();
+		const counts = await Promise.all(lanes.map(loopUntilDrained));
+		expectAllDrained(counts.reduce((sum, n) => sum + n, 0));
+		return JOBS / ((performance.now() - t0) / 1000);
+	} finally {
+		await Promise.all(lanes.map((lane) => lane.close()));
+	}
 }
 
 /** Copies the tables into the model and fills them; the model's finish statement. */
@@ -183,19 +191,29 @@ async function prepareBare(c, model) {
 	return typeof model.finish === 'function' ? model.finish(rows.map((r) => r.attname)) : model.finish;
 }
 
+/** A lane of `model`'s bare statements on `client` (the claim returns ids). */
+const bareLane = (client, model, finish) => ({
+	claim: async () => (await client.query(model.claim)).rows.map((r) => r.id),
+	finish: (ids) => client.query(finish, [ids]),
+	close: () => client.end(),
+});
+
 async function bareModel(url, c, pid, model) {
-	const claim = async (client) => (await client.query(model.claim)).rows.map((r) => r.id);
-	let finish = await prepareBare(c, model);
-	const cpu = await drain(
-		pid,
-		() => claim(c),
-		(ids) => c.query(finish, [ids]),
-	);
+	const cpu = await drain(pid, bareLane(c, model, await prepareBare(c, model)));
 	if (!LOOPS) return cpu;
-	finish = await prepareBare(c, model);
-	const perSec = await drainConcurrently(url, (client) => loopUntilDrained(client, claim, (cl, ids) => cl.query(finish, [ids])));
-	return { ...cpu, perSec };
+	const finish = await prepareBare(c, model);
+	return { ...cpu, perSec: await drainConcurrently(async () => bareLane(await connect(url), model, finish)) };
 }
+
+/** A lane of claim_next_job + complete_jobs on ours-pg's workload driver. */
+const functionsLane = (driver) => ({
+	claim: () => driver.claim('w1', QUEUE, CLAIM),
+	finish: async (jobs) => {
+		const results = await driver.completeJobs(jobs.map((j) => ({ job_id: j.id, worker_id: 'w1' })));
+		if (!results.every((r) => r.ok)) throw new Error('complete_jobs refused a held job');
+	},
+	close: driver.close,
+});
 
 /** Empties mcp_jobs and enqueues JOBS jobs through enqueue_jobs. */
 async function prepareFunctions(driver) {
@@ -204,29 +222,15 @@ async function prepareFunctions(driver) {
 	await driver.client.query('vacuum analyze mcp_jobs.jobs');
 }
 
-const CLAIM_JOBS = 'select * from mcp_jobs.claim_next_job(p_worker_id => $1, p_queue => $2, p_limit => $3)';
-const COMPLETE_JOBS = 'select * from mcp_jobs.complete_jobs($1::jsonb)';
-
-/** Claims of CLAIM and their complete_jobs on `client` (worker w1). */
-const claimJobs = async (client) => (await client.query(CLAIM_JOBS, ['w1', QUEUE, CLAIM])).rows;
-async function completeJobs(client, jobs) {
-	const { rows } = await client.query(COMPLETE_JOBS, [JSON.stringify(jobs.map((j) => ({ job_id: j.id, worker_id: 'w1' })))]);
-	if (!rows.every((r) => r.ok)) throw new Error('complete_jobs refused a held job');
-}
-
-/** The same drain through the functions, on a workload driver of its own (ours-pg's, for enqueue_jobs). */
+/** The same drain through the functions. */
 async function functions(url) {
 	const driver = await pgDriver(url);
 	try {
 		await prepareFunctions(driver);
-		const cpu = await drain(
-			driver.backendPid,
-			() => claimJobs(driver.client),
-			(jobs) => completeJobs(driver.client, jobs),
-		);
+		const cpu = await drain(driver.backendPid, functionsLane(driver));
 		if (!LOOPS) return cpu;
 		await prepareFunctions(driver);
-		return { ...cpu, perSec: await drainConcurrently(url, (client) => loopUntilDrained(client, claimJobs, completeJobs)) };
+		return { ...cpu, perSec: await drainConcurrently(async () => functionsLane(await pgDriver(url))) };
 	} finally {
 		await driver.close();
 	}
