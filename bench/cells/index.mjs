@@ -3,7 +3,7 @@
 //     latency(samples) -> ms[], maxSamples?, maxJobs?, jobs? (a fixed count, whatever BENCH_JOBS says), teardown() }
 // (no drain: a latency-only cell). run.mjs runs every selected cell in a fresh database, in a child process
 // under Node 22. `needs`: what run.mjs prepares first ('dist' = the built nodes, 'ts' = compiled test support).
-// `optIn`: runs only when named with --cells or its flag (--n8n; --n8n-memory: 200,000 jobs through n8n, ~5 min;
+// `optIn`: runs only when named with --cells or its flag (--n8n; --n8n-memory: 200,000 jobs through n8n, ~5 min each;
 // --loops: the ours-pg claim cells with 2 and 4 worker loops).
 
 export const BASELINE = 'graphile-batched';
@@ -102,6 +102,17 @@ export const CELLS = [
 			template: 'instant-worker.json',
 			jobs: 200000,
 			describe: "template as shipped, regular mode; n8n main's memory (RSS) read every second while it drains",
+		},
+		'--n8n-memory',
+	),
+	n8nCell(
+		'n8n-instant-worker-200k-heap512',
+		'n8n 2.40.7: instant-worker.json, 200,000 jobs, V8 old space capped at 512 MB',
+		{
+			template: 'instant-worker.json',
+			jobs: 200000,
+			n8nEnv: { NODE_OPTIONS: '--max-old-space-size=512' },
+			describe: "the same with n8n's heap capped (NODE_OPTIONS=--max-old-space-size=512), as in a memory-limited container",
 		},
 		'--n8n-memory',
 	),

@@ -19,9 +19,12 @@ import { BENCH_DIR, REPO_DIR } from '../lib/deps.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function createCell({ template, edits = {}, maxJobs, jobs, latencySamples = 0, describe, mode = 'regular', workers }) {
+export function createCell({ template, edits = {}, maxJobs, jobs, latencySamples = 0, describe, mode = 'regular', workers, n8nEnv = {} }) {
 	const n8nMode = mode === 'queue' ? `queue mode, main + ${workers} workers` : 'regular mode';
-	const config = { template, edits, n8n: `${n8nMode}, executions saved (n8n defaults)`, describe };
+	const settings = Object.entries(n8nEnv)
+		.map(([name, value]) => `, ${name}=${value}`)
+		.join('');
+	const config = { template, edits, n8n: `${n8nMode}, executions saved (n8n defaults)${settings}`, describe };
 	let url;
 	let pool;
 	let stack;
@@ -58,7 +61,7 @@ export function createCell({ template, edits = {}, maxJobs, jobs, latencySamples
 				mode,
 				workers,
 				// /metrics, for the V8 heap in use (see memorySampler)
-				n8nEnv: { N8N_METRICS: 'true' },
+				n8nEnv: { N8N_METRICS: 'true', ...n8nEnv },
 				log: (l) => ctx.log(l),
 			});
 			config.startupSeconds = Math.round((performance.now() - t0) / 100) / 10;
