@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Where mcp_jobs spends its time, per job (not part of `npm run bench`; the SQL is left as it is):
 //   1. pg_stat_statements (track = all: the statements inside the functions too) over one enqueue + drain
-//      (8 loops, claim 10), with WAL bytes, table and index bytes per job and the share of HOT updates;
+//      (8 loops unless --workers, claim 10 unless --claim), with WAL bytes, table and index bytes per job and the
+//      share of HOT updates;
 //   2. auto_explain of one claim_next_job(100) + complete_jobs(100) and one enqueue_jobs(100): per-CTE node
 //      times and foreign-key trigger times inside the functions;
 //   3. drain and enqueue throughput with single writes taken away in a throwaway database (an index, the
-//      foreign keys, the event rows, the run rows), durable and with synchronous_commit off.
-// Usage: node bench/profile-ours.mjs [--jobs 10000] [--repeats 3] [--claim 10] [--skip-variants]
+//      foreign key, the run rows), durable and with synchronous_commit off.
+// Usage: node bench/profile-ours.mjs [--jobs 10000] [--repeats 3] [--claim 10] [--workers 8] [--skip-variants]
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,21 +23,16 @@ const argv = process.argv.slice(2);
 const opt = (name, fallback) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
 const JOBS = opt('--jobs', 10000);
 const REPEATS = opt('--repeats', 3);
-const WORKERS = 8;
+const WORKERS = opt('--workers', 8);
 const CLAIM = opt('--claim', 10);
 
+// single writes of a claim + finish taken away (0.2.0's tables: no lifecycle event rows to take away any more)
 const VARIANTS = {
 	'as migrated': [],
-	'- index job_events(created_at)': ['drop index mcp_jobs.job_events_created_at_idx'],
-	'- index jobs(source, status)': ['drop index mcp_jobs.jobs_source_status_idx'],
 	'- index jobs(finished_at)': ['drop index mcp_jobs.jobs_finished_at_idx'],
-	'- FKs job_events/job_runs -> jobs': [
-		'alter table mcp_jobs.job_events drop constraint job_events_job_id_fkey',
-		'alter table mcp_jobs.job_runs drop constraint job_runs_job_id_fkey',
-	],
-	'- job_events rows': [skipRows('job_events')],
+	'- index job_runs(finished_at)': ['drop index mcp_jobs.job_runs_finished_at_idx'],
+	'- FK job_runs -> jobs': ['alter table mcp_jobs.job_runs drop constraint job_runs_job_id_fkey'],
 	'- job_runs rows': [skipRows('job_runs')],
-	'- job_events and job_runs rows': [skipRows('job_events'), skipRows('job_runs')],
 };
 
 // a BEFORE INSERT trigger that drops the row: measures what writing that row costs, the functions unchanged
