@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // A/B of SQL changes to mcp_jobs (not part of `npm run bench`): the ours-pg cell's enqueue + drain with the
 // migrations of two revisions, interleaved, in fresh databases on one embedded Postgres. Besides wall-clock
-// jobs/s it reports the CPU the database spent per job: utime + stime (from /proc) of the backends of the enqueue
-// and worker connections. That number hardly moves when other processes load the machine, where wall-clock
+// jobs/s it reports the CPU the database spent per job: the CPU time (bench/lib/cpu.mjs) of the backends of the
+// enqueue and worker connections. That number hardly moves when other processes load the machine, where wall-clock
 // throughput on 2 shared cores does by ±30 %.
 //   node bench/ab-ours.mjs --base <git revision, or a dir of migrations/*.sql> [--current <the same>, default
 //                          the working tree's migrations/] [--jobs 20000] [--repeats 5] [--claims 1,10,100] [--workers 8]
@@ -10,11 +10,12 @@
 //                          to M running per key)
 // Linux only (/proc). Writes bench/results/ab-<timestamp>.json.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startEmbeddedPostgres } from '../scripts/lib/postgres.mjs';
+import { cpuMicros } from './lib/cpu.mjs';
 import { BENCH_DIR, REPO_DIR } from './lib/deps.mjs';
 import { setBenchLimits } from './cells/ours-pg.mjs';
 import { withOursWorkload } from './lib/ours-standalone.mjs';
@@ -35,13 +36,6 @@ const CLAIMS = opt('--claims', '1,10,100').split(',').map(Number);
 const WORKERS = Number(opt('--workers', 8));
 const GROUP_KEYS = Number(opt('--group-keys', 0));
 const GROUP_MAX_RUNNING = opt('--group-max-running') ? Number(opt('--group-max-running')) : null;
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-/** CPU milliseconds (user + system) of a process so far. */
-function cpuMs(pid) {
-	const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-	return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-}
 
 /** A directory of migrations: `spec` itself when it is one, else the migrations/ of git revision `spec`, unpacked into `tmp`. */
 function migrationsOf(spec, tmp) {
@@ -60,11 +54,11 @@ function migrationsOf(spec, tmp) {
 
 /** Jobs/s of `fn` over JOBS jobs, and the database CPU per job it cost on the backends of `drivers`. */
 async function measured(drivers, fn) {
-	const cpu = () => drivers.reduce((sum, d) => sum + cpuMs(d.backendPid), 0);
+	const cpu = () => drivers.reduce((sum, d) => sum + cpuMicros(d.backendPid), 0);
 	const cpu0 = cpu();
 	const t0 = performance.now();
 	await fn();
-	return { perSec: JOBS / ((performance.now() - t0) / 1000), cpuUsPerJob: ((cpu() - cpu0) * 1000) / JOBS };
+	return { perSec: JOBS / ((performance.now() - t0) / 1000), cpuUsPerJob: (cpu() - cpu0) / JOBS };
 }
 
 async function run(serverUrl, migrationsDir, claim, database) {

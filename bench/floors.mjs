@@ -13,12 +13,12 @@
 // Usage: node bench/floors.mjs [--jobs 30000] [--repeats 3] [--loops 8]   (Linux: /proc). Writes
 // bench/results/floors-<time>.json.
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect, dropDatabase, withClient } from '../scripts/lib/databases.mjs';
 import { pgDriver } from './cells/ours-pg.mjs';
 import { benchJobs, QUEUE } from './cells/ours-workload.mjs';
+import { cpuMicros } from './lib/cpu.mjs';
 import { BENCH_DIR } from './lib/deps.mjs';
 import { freshDatabase, serverInfo, startServer } from './lib/pg-server.mjs';
 import { summarize } from './lib/stats.mjs';
@@ -125,9 +125,6 @@ const MODELS = {
 	},
 };
 
-/** CPU microseconds the process has run so far (schedstat: nanoseconds on CPU). */
-const cpuUs = (pid) => Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
-
 // A lane: one connection's { claim() -> claimed jobs or ids, finish(claimed), close() }.
 
 /** Claims and finishes on `lane` until a claim returns nothing; how many it finished. */
@@ -149,9 +146,9 @@ async function drain(pid, lane) {
 	let claimUs = 0;
 	let finishUs = 0;
 	const timed = async (fn, add) => {
-		const t = cpuUs(pid);
+		const t = cpuMicros(pid);
 		const result = await fn();
-		add(cpuUs(pid) - t);
+		add(cpuMicros(pid) - t);
 		return result;
 	};
 	const jobs = await loopUntilDrained({
