@@ -13,6 +13,8 @@ function n8nCell(name, system, options, optIn = '--n8n') {
 	return { name, system, module: './n8n-worker.mjs', needs: ['dist'], optIn, options };
 }
 const INSTANT_WORKER = { template: 'instant-worker.json', maxJobs: 5000 };
+// a fixed count, whatever BENCH_JOBS says (the instant worker's maxJobs does not apply)
+const INSTANT_WORKER_200K = { template: 'instant-worker.json', jobs: 200000 };
 
 export const CELLS = [
 	{ name: 'ours-pg-claim1', system: 'mcp_jobs over pg', module: './ours-pg.mjs', options: { claimBatch: 1 } },
@@ -99,8 +101,7 @@ export const CELLS = [
 		'n8n-instant-worker-200k',
 		'n8n 2.40.7: instant-worker.json, 200,000 jobs',
 		{
-			template: 'instant-worker.json',
-			jobs: 200000,
+			...INSTANT_WORKER_200K,
 			describe: "template as shipped, regular mode; n8n main's memory (RSS) read every second while it drains",
 		},
 		'--n8n-memory',
@@ -109,8 +110,7 @@ export const CELLS = [
 		'n8n-instant-worker-200k-heap512',
 		'n8n 2.40.7: instant-worker.json, 200,000 jobs, V8 old space capped at 512 MB',
 		{
-			template: 'instant-worker.json',
-			jobs: 200000,
+			...INSTANT_WORKER_200K,
 			n8nEnv: { NODE_OPTIONS: '--max-old-space-size=512' },
 			describe: "the same with n8n's heap capped (NODE_OPTIONS=--max-old-space-size=512), as in a memory-limited container",
 		},
